@@ -1,0 +1,31 @@
+"""Exception types. Every assay error carries a one-line message that says what to fix."""
+
+from __future__ import annotations
+
+
+class AssayError(Exception):
+    """Base class: the message is one line, meant to be shown to the user as it is."""
+
+
+class DeclarationError(AssayError):
+    """A test declaration (Python or YAML) is malformed: unknown slot, bad threshold, ..."""
+
+
+class DataError(AssayError):
+    """A dataset file is missing, empty or has no usable text column."""
+
+
+class ModelLoadError(AssayError):
+    """A model could not be loaded (missing folder, no classification head, pickle-only, ...)."""
+
+
+class UnsupportedModelError(AssayError):
+    """The model's architecture does not support the requested operation (e.g. head masking)."""
+
+
+class PredictionError(AssayError):
+    """A model returned something unusable: NaN, wrong shape, probabilities that do not sum to 1."""
+
+
+class BaselineError(AssayError):
+    """A baseline report is missing, truncated, or from another schema version."""
