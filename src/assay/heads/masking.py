@@ -1,0 +1,168 @@
+"""Attention-head masking for BERT-family encoders through forward pre-hooks.
+
+transformers 5 has no ``head_mask`` argument any more. assay masks heads by scaling the per-head
+slices of the input of each layer's attention output projection: that input is the concatenation
+of the heads' context vectors ``[..., n_heads * head_dim]``, so multiplying head ``h``'s slice by
+``m`` is exactly the same as multiplying that head's attention probabilities by ``m`` (what
+``head_mask`` used to do).
+
+A mask is a ``[layers, heads]`` tensor (one mask for the whole batch), a ``[batch, layers, heads]``
+tensor (one mask per batch row, so one forward pass evaluates many masks), or either of them with
+``requires_grad=True`` (gradients flow to it: gradient-based head importance).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from assay.errors import AssayError, UnsupportedModelError
+
+SUPPORTED_MODEL_TYPES = ("bert", "roberta", "electra", "distilbert")
+
+
+class HeadMaskError(AssayError, ValueError):
+    """A head mask has the wrong shape, dtype, device or values for the model it is applied to."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    model_type: str
+    projections: tuple[nn.Linear, ...]  # one attention output projection per layer
+    n_heads: int
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.projections)
+
+    @property
+    def head_dim(self) -> int:
+        return self.projections[0].in_features // self.n_heads
+
+
+def _unwrap(model: object) -> nn.Module:
+    """Accept a torch module or an adapter holding one in ``.model`` (such as HFClassifier)."""
+    if isinstance(model, nn.Module):
+        return model
+    inner = getattr(model, "model", None)
+    if isinstance(inner, nn.Module):
+        return inner
+    raise UnsupportedModelError(
+        f"head masking needs a torch model, got {type(model).__name__}; pass a Hugging Face model or an object with .model"
+    )
+
+
+def _layout(model: object) -> _Layout:
+    module = _unwrap(model)
+    config = getattr(module, "config", None)
+    model_type = getattr(config, "model_type", None) or type(module).__name__
+    supported = ", ".join(SUPPORTED_MODEL_TYPES)
+    if model_type not in SUPPORTED_MODEL_TYPES:
+        raise UnsupportedModelError(
+            f"head masking does not support model type {model_type!r} ({type(module).__name__}); supported: {supported}"
+        )
+    base = getattr(module, "base_model", module)
+    try:
+        if model_type == "distilbert":
+            layers = base.transformer.layer
+            projections = tuple(layer.attention.out_lin for layer in layers)
+            n_heads = int(config.n_heads)
+        else:
+            layers = base.encoder.layer
+            projections = tuple(layer.attention.output.dense for layer in layers)
+            n_heads = int(config.num_attention_heads)
+    except AttributeError as exc:
+        raise UnsupportedModelError(
+            f"{type(module).__name__} (model type {model_type!r}) lacks the expected encoder layout ({exc}); supported: {supported}"
+        ) from None
+    if not projections or not all(isinstance(p, nn.Linear) for p in projections):
+        raise UnsupportedModelError(f"{type(module).__name__} has no attention output projections to mask")
+    if projections[0].in_features % n_heads:
+        raise UnsupportedModelError(
+            f"{type(module).__name__}: projection width {projections[0].in_features} is not a multiple of {n_heads} heads"
+        )
+    return _Layout(model_type, projections, n_heads)
+
+
+def head_layout(model: object) -> tuple[int, int]:
+    """``(n_layers, n_heads)`` of a supported encoder; raises UnsupportedModelError otherwise."""
+    layout = _layout(model)
+    return layout.n_layers, layout.n_heads
+
+
+def _model_device(module: nn.Module) -> torch.device:
+    for parameter in module.parameters():
+        return parameter.device
+    return torch.device("cpu")
+
+
+def check_mask(model: object, mask: torch.Tensor) -> torch.Tensor:
+    """Validate ``mask`` against ``model`` and return it (bool masks become float32)."""
+    layout = _layout(model)
+    expected = (layout.n_layers, layout.n_heads)
+    if not isinstance(mask, torch.Tensor):
+        raise HeadMaskError(f"a head mask must be a torch.Tensor of shape {expected} or (batch, *{expected}), got {type(mask).__name__}")
+    if mask.dim() not in (2, 3) or tuple(mask.shape[-2:]) != expected:
+        raise HeadMaskError(
+            f"head mask has shape {tuple(mask.shape)}; this model needs {expected} (layers, heads) or (batch, {expected[0]}, {expected[1]})"
+        )
+    if mask.dtype == torch.bool:
+        mask = mask.float()
+    if not mask.is_floating_point():
+        raise HeadMaskError(f"head mask has dtype {mask.dtype}; use a floating-point (or bool) tensor, e.g. mask.float()")
+    device = _model_device(_unwrap(model))
+    if mask.device != device:
+        raise HeadMaskError(f"head mask is on {mask.device} but the model is on {device}; move it with mask.to({str(device)!r})")
+    if not mask.requires_grad and not bool(torch.isfinite(mask).all()):
+        raise HeadMaskError("head mask contains NaN or infinite values; use finite scale factors (0 = head off, 1 = unchanged)")
+    return mask
+
+
+def _make_hook(layer_mask: torch.Tensor, n_heads: int, head_dim: int, layer: int):
+    """A pre-hook scaling the per-head slices of the projection input by ``layer_mask`` ([H] or [B, H])."""
+    per_row = layer_mask.dim() == 2
+
+    def hook(module: nn.Module, args: tuple):
+        hidden = args[0]
+        shape = hidden.shape
+        scale = layer_mask if layer_mask.dtype == hidden.dtype else layer_mask.to(hidden.dtype)
+        if per_row:
+            if shape[0] != scale.shape[0]:
+                raise HeadMaskError(
+                    f"per-row head mask has {scale.shape[0]} rows but the batch has {shape[0]}; give one mask per batch row"
+                )
+            # [B, ..., H, D] * [B, 1..., H, 1]
+            scale = scale.view(scale.shape[0], *([1] * (hidden.dim() - 2)), n_heads, 1)
+        else:
+            scale = scale.view(n_heads, 1)
+        scaled = (hidden.view(*shape[:-1], n_heads, head_dim) * scale).view(shape)
+        return (scaled, *args[1:])
+
+    return hook
+
+
+@contextlib.contextmanager
+def mask_heads(model: object, mask: torch.Tensor) -> Iterator[None]:
+    """Scale attention heads by ``mask`` for every forward pass inside the ``with`` block.
+
+    Layers whose mask is all ones (and needs no gradient) get no hook at all. The hooks are removed
+    when the block ends, also when it raises.
+    """
+    layout = _layout(model)
+    mask = check_mask(model, mask)
+    handles = []
+    try:
+        for index, projection in enumerate(layout.projections):
+            layer_mask = mask[..., index, :]
+            if not layer_mask.requires_grad and bool((layer_mask == 1).all()):
+                continue
+            hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim, index)
+            handles.append(projection.register_forward_pre_hook(hook))
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
