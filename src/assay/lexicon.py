@@ -21,7 +21,7 @@ neutral_adjectives = (
     "Australian", "Israeli", "Canadian", "regional", "domestic", "scheduled", "daily",
 )
 positive_verbs_past = (
-    "liked", "enjoyed", "appreciated", "loved", "admired", "valued", "welcomed", "recommend",
+    "liked", "enjoyed", "appreciated", "loved", "admired", "valued", "welcomed", "recommended",
 )
 negative_verbs_past = (
     "hated", "disliked", "regretted", "despised", "abhorred", "dreaded", "resented", "loathed",

@@ -1,0 +1,44 @@
+"""assay: behavioral testing of BERT-style text classifiers, as a pytest plugin.
+
+Declare MFT / INV / DIR tests (and negation and attention-head checks) as data; pytest collects them,
+runs them against a model and reports a failure rate per test.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import expect, lexicon
+from .cases import Case
+from .declarations import DIR, INV, MFT, AssayTest
+from .errors import AssayError, DataError, DeclarationError, ModelLoadError, PredictionError
+from .inputs import Input, Model
+from .templates import Template, template
+
+
+def __getattr__(name: str):
+    # Heavier parts load on first use, so that `import assay` (and collection) stays fast.
+    if name == "perturb":
+        from . import perturb
+
+        return perturb
+    if name == "dataset":
+        from .datasets import dataset
+
+        return dataset
+    if name == "heads":
+        from . import head_checks
+
+        return head_checks
+    if name == "strategies":
+        from . import strategies
+
+        return strategies
+    raise AttributeError(f"module 'assay' has no attribute {name!r}")
+
+
+__all__ = [
+    "MFT", "INV", "DIR", "AssayTest", "Case", "Template", "template", "expect", "lexicon", "perturb",
+    "dataset", "heads", "strategies", "Input", "Model", "AssayError", "DataError", "DeclarationError",
+    "ModelLoadError", "PredictionError", "__version__",
+]

@@ -1,0 +1,301 @@
+"""MFT, INV and DIR: behavioral tests declared as data.
+
+A declaration holds where its inputs come from, how they are changed and what is expected; it expands
+to :class:`~assay.cases.Case` objects deterministically (seeded) and never calls a model itself.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, ClassVar, Iterable, Sequence
+
+from . import expect as _expect
+from .cases import Case
+from .errors import DeclarationError
+from .inputs import Input, check_input
+from .templates import Examples, examples_of, spec_of
+
+Perturbation = Callable[[str], Sequence[str]]
+SIDES = ("a", "b", "both")
+
+
+@dataclass(frozen=True)
+class AssayTest:
+    """What every declaration has. Subclasses set ``test_type`` and implement :meth:`_generate`."""
+
+    test_type: ClassVar[str] = "?"
+
+    name: str | None = None
+    capability: str = "General"
+    description: str = ""
+    max_failure_rate: float = 0.0
+    seed: int = 0
+    expect: _expect.Expectation | None = None
+
+    # -- shared behaviour ------------------------------------------------------------------
+    def named(self, name: str) -> "AssayTest":
+        """A copy carrying ``name`` (the collector names declarations after their variable)."""
+        return self if self.name == name else replace(self, name=name)
+
+    @property
+    def expectation(self) -> _expect.Expectation:
+        return self.expect if self.expect is not None else self._default_expectation()
+
+    def _default_expectation(self) -> _expect.Expectation:
+        raise DeclarationError(f"{self.test_type} needs expect=")
+
+    def validate(self, known_labels: Sequence[str] | None = None) -> None:
+        """Raise DeclarationError for anything that would make the test meaningless."""
+        rate = self.max_failure_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate <= 1.0:
+            raise DeclarationError(f"max_failure_rate={rate!r} must be a number in [0, 1] (0.05 means 5%)")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise DeclarationError(f"seed={self.seed!r} must be an integer")
+        if not self.capability or not isinstance(self.capability, str):
+            raise DeclarationError("capability= must be a non-empty string")
+        if self.expect is not None and not callable(self.expect):
+            raise DeclarationError(f"expect={self.expect!r} is not an expectation (see assay.expect)")
+        self._validate_source()
+        exp = self.expectation
+        if known_labels is not None:
+            used = set(getattr(exp, "label_args", ())) | self._expected_labels()
+            unknown = sorted(lab for lab in used if lab not in known_labels)
+            if unknown:
+                raise DeclarationError(
+                    f"label {', '.join(map(repr, unknown))} is not one of the suite's labels {list(known_labels)}"
+                )
+
+    def _validate_source(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def _expected_labels(self) -> set[str]:
+        return set()
+
+    def cases(self) -> list[Case]:
+        """The expanded cases (cached on the instance)."""
+        cached = self.__dict__.get("_cases")
+        if cached is None:
+            cached = self._generate()
+            object.__setattr__(self, "_cases", cached)
+        return cached
+
+    def _generate(self) -> list[Case]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def inputs(self) -> list[Input]:
+        """Every input the model must see for this test, in case order."""
+        return [inp for case in self.cases() for inp in case.inputs]
+
+    def to_spec(self) -> dict[str, Any]:
+        return {
+            "type": self.test_type,
+            "name": self.name,
+            "capability": self.capability,
+            "description": self.description,
+            "max_failure_rate": self.max_failure_rate,
+            "seed": self.seed,
+            "expect": self.expectation.name,
+        }
+
+
+def _sample(examples: list, n: int | None, seed: int) -> list:
+    if n is None or n >= len(examples):
+        return examples
+    picked = sorted(random.Random(seed).sample(range(len(examples)), n))
+    return [examples[i] for i in picked]
+
+
+def _check_n(n: object) -> None:
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise DeclarationError(f"n={n!r} must be a positive integer")
+
+
+@dataclass(frozen=True)
+class MFT(AssayTest):
+    """Minimum functionality test: each input must get one of its expected labels."""
+
+    test_type: ClassVar[str] = "MFT"
+
+    data: Any = None
+    label: str | None = None
+    labels: frozenset[str] | None = None
+    n: int | None = None
+
+    def __init__(self, data: Any = None, label: str | None = None, *, labels: Iterable[str] | None = None,
+                 n: int | None = None, **common: Any):
+        AssayTest.__init__(self, **common)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "labels", frozenset(labels) if labels is not None else None)
+        object.__setattr__(self, "n", n)
+
+    def _default_expectation(self) -> _expect.Expectation:
+        return _expect.expected_label()
+
+    def _validate_source(self) -> None:
+        if self.data is None:
+            raise DeclarationError("MFT needs data: a template, a dataset or a list of inputs")
+        if self.label is not None and self.labels is not None:
+            raise DeclarationError("give label= or labels=, not both")
+        _check_n(self.n)
+        Examples.of(self.data).validate()
+        examples = examples_of(self.data)
+        if not examples:
+            raise DeclarationError("MFT data is empty: the test would have no case")
+        if self.expectation.needs_expected and self._override() is None and any(l is None for _, l in examples):
+            raise DeclarationError(
+                "MFT has inputs without an expected label: pass label=..., labels=[...], "
+                "label= on each template, or an expect= that needs no label"
+            )
+
+    def _override(self) -> frozenset[str] | None:
+        if self.label is not None:
+            return frozenset([self.label])
+        return self.labels
+
+    def _expected_labels(self) -> set[str]:
+        override = self._override()
+        if override is not None:
+            return set(override)
+        return {lab for _, labs in examples_of(self.data) if labs for lab in labs}
+
+    def _generate(self) -> list[Case]:
+        override = self._override()
+        examples = _sample(examples_of(self.data), self.n, self.seed)
+        return [Case((inp,), override if override is not None else labs) for inp, labs in examples]
+
+    def to_spec(self) -> dict[str, Any]:
+        spec = super().to_spec()
+        spec.update(data=spec_of(self.data), label=self.label,
+                    labels=sorted(self.labels) if self.labels else None, n=self.n)
+        return spec
+
+
+@dataclass(frozen=True)
+class _Changed(AssayTest):
+    """Shared by INV and DIR: originals and their changed versions."""
+
+    data: Any = None
+    perturbation: Any = None
+    groups: tuple = ()
+    side: str = "both"
+    n: int | None = None
+
+    def __init__(self, data: Any = None, perturbation: Any = None, *, groups: Iterable[Sequence[Any]] | None = None,
+                 pairs: Iterable[Sequence[Any]] | None = None, side: str = "both", n: int | None = None,
+                 **common: Any):
+        AssayTest.__init__(self, **common)
+        if pairs is not None:
+            groups = list(groups or []) + [list(p) for p in pairs]
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "perturbation", perturbation)
+        object.__setattr__(self, "groups", tuple(tuple(g) for g in groups) if groups is not None else ())
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "n", n)
+
+    def _perturbations(self) -> list[Perturbation]:
+        p = self.perturbation
+        if p is None:
+            return []
+        return list(p) if isinstance(p, (list, tuple)) else [p]
+
+    def _validate_source(self) -> None:
+        if self.side not in SIDES:
+            raise DeclarationError(f"side={self.side!r} must be one of {SIDES}")
+        _check_n(self.n)
+        if self.data is None and not self.groups:
+            raise DeclarationError(f"{self.test_type} needs data and a perturbation, or groups=/pairs=")
+        if self.data is not None:
+            if not self._perturbations():
+                raise DeclarationError(f"{self.test_type} has data but no perturbation: pass a function text -> list[str]")
+            for p in self._perturbations():
+                if not callable(p):
+                    raise DeclarationError(f"perturbation {p!r} is not callable (text -> list of texts)")
+            Examples.of(self.data).validate()
+            if not examples_of(self.data):
+                raise DeclarationError(f"{self.test_type} data is empty: the test would have no case")
+        for group in self.groups:
+            if len(group) < 1:
+                raise DeclarationError("a group needs an original")
+            for item in group:
+                try:
+                    check_input(item)
+                except TypeError as exc:
+                    raise DeclarationError(str(exc)) from None
+
+    def _generate(self) -> list[Case]:
+        cases: list[Case] = [
+            Case(tuple(check_input(x) for x in g), None, (None,) + ("given",) * (len(g) - 1)) for g in self.groups
+        ]
+        if self.data is not None:
+            examples = _sample(examples_of(self.data), self.n, self.seed)
+            for original, _labels in examples:
+                changed, names = self._apply(original)
+                cases.append(Case((original,) + tuple(changed), None, (None,) + tuple(names)))
+        return cases
+
+    def _apply(self, original: Input) -> tuple[list[Input], list[str]]:
+        outs: list[Input] = []
+        names: list[str] = []
+        for p in self._perturbations():
+            name = getattr(p, "name", getattr(p, "__name__", type(p).__name__))
+            for variant in _apply_to_input(p, original, self.side):
+                if variant != original and variant not in outs:
+                    outs.append(variant)
+                    names.append(name)
+        return outs, names
+
+    def to_spec(self) -> dict[str, Any]:
+        spec = super().to_spec()
+        spec.update(
+            data=spec_of(self.data) if self.data is not None else None,
+            perturbations=[getattr(p, "name", getattr(p, "__name__", repr(p))) for p in self._perturbations()],
+            groups=len(self.groups), side=self.side, n=self.n,
+        )
+        return spec
+
+
+def _apply_to_input(p: Perturbation, original: Input, side: str) -> list[Input]:
+    if isinstance(original, str):
+        return [str(v) for v in (p(original) or [])]
+    a, b = original
+    outs_a = [str(v) for v in (p(a) or [])] if side in ("a", "both") else []
+    outs_b = [str(v) for v in (p(b) or [])] if side in ("b", "both") else []
+    if side == "a":
+        return [(x, b) for x in outs_a]
+    if side == "b":
+        return [(a, y) for y in outs_b]
+    if outs_a and outs_b:
+        return [(x, y) for x, y in zip(outs_a, outs_b)]
+    return [(x, b) for x in outs_a] + [(a, y) for y in outs_b]
+
+
+@dataclass(frozen=True, init=False)
+class INV(_Changed):
+    """Invariance test: a change must not alter the prediction (optionally within ``tolerance``)."""
+
+    test_type: ClassVar[str] = "INV"
+    tolerance: float | None = None
+
+    def __init__(self, data: Any = None, perturbation: Any = None, *, tolerance: float | None = None, **kwargs: Any):
+        _Changed.__init__(self, data, perturbation, **kwargs)
+        object.__setattr__(self, "tolerance", tolerance)
+
+    def _default_expectation(self) -> _expect.Expectation:
+        return _expect.invariant(self.tolerance)
+
+
+@dataclass(frozen=True, init=False)
+class DIR(_Changed):
+    """Directional test: a change must move the prediction as ``expect`` says."""
+
+    test_type: ClassVar[str] = "DIR"
+
+    def _default_expectation(self) -> _expect.Expectation:
+        raise DeclarationError(
+            "DIR needs expect=, e.g. expect.confidence_not_lower(label='positive', tolerance=0.05)"
+        )
+
+
+__all__ = ["AssayTest", "MFT", "INV", "DIR", "field"]

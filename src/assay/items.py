@@ -1,0 +1,126 @@
+"""pytest nodes: one item per declaration and model, plus clean collection errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+import pytest
+from _pytest.fixtures import TopRequest
+
+from .declarations import AssayTest
+from .errors import AssayError
+
+
+class AssayFailure(AssertionError):
+    """A behavioral test exceeded its allowed failure rate (or regressed): the message says how."""
+
+
+def capability_marker(capability: str) -> str:
+    """``"Named entities"`` -> ``named_entities`` (the ``-m`` marker of a capability)."""
+    slug = re.sub(r"[^0-9a-zA-Z]+", "_", capability).strip("_").lower()
+    return slug if slug and not slug[0].isdigit() else f"cap_{slug}"
+
+
+class AssayItem(pytest.Item):
+    """Runs one declaration (or one layer / head of a sweep) against one model."""
+
+    def __init__(self, *, decl: AssayTest, model_name: str, part: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.decl = decl
+        self.model_name = model_name
+        self.part = part
+        self.assay_result: dict[str, Any] | None = None
+        # Fixture support (the model comes from the overridable ``assay_model`` fixture).
+        self.obj = None
+        fm = self.session._fixturemanager
+        self._fixtureinfo = fm.getfixtureinfo(node=self, func=None, cls=None)
+        self.fixturenames = self._fixtureinfo.names_closure
+        self.funcargs: dict[str, Any] = {}
+        self._request = TopRequest(self, _ispytest=True)  # type: ignore[arg-type]
+        for marker in (decl.test_type.lower(), capability_marker(decl.capability), "assay"):
+            _ensure_marker(self.config, marker, decl.capability)
+            self.add_marker(marker)
+
+    @classmethod
+    def create(cls, parent: pytest.Collector, decl: AssayTest, model_name: str, part: str | None = None) -> "AssayItem":
+        suffix = f"{model_name}-{part}" if part else model_name
+        return cls.from_parent(parent, name=f"{decl.name}[{suffix}]", decl=decl, model_name=model_name, part=part)
+
+    def setup(self) -> None:
+        self._request._fillfixtures()
+
+    def runtest(self) -> None:
+        from .session import state
+
+        state(self.config).run_item(self)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None):  # type: ignore[override]
+        if isinstance(excinfo.value, (AssayFailure, AssayError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.decl.test_type} {self.name}"
+
+
+class InvalidDeclaration(pytest.Collector):
+    """Stands for a declaration that failed validation: collecting it is a one-line error."""
+
+    def __init__(self, *, error: AssayError, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def collect(self) -> Iterator[pytest.Item]:
+        raise self.error
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
+        if isinstance(excinfo.value, AssayError):
+            return f"{self.path}::{self.name}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+def _ensure_marker(config: pytest.Config, name: str, capability: str) -> None:
+    known = config.stash.setdefault(_MARKERS, set())
+    if name in known:
+        return
+    known.add(name)
+    existing = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+    if name not in existing:
+        what = "assay tests" if name == "assay" else (
+            f"assay {name.upper()} tests" if name in ("mft", "inv", "dir", "heads") else f"assay capability {capability}")
+        config.addinivalue_line("markers", f"{name}: {what}")
+
+
+_MARKERS = pytest.StashKey[set]()
+
+
+def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: list[str] | None) -> list[pytest.Node]:
+    """Validate ``decl`` and return its items (one per model, or per layer / head for sweeps)."""
+    from .session import state
+
+    try:
+        decl.validate(known_labels)
+    except AssayError as exc:
+        return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
+    st = state(parent.config)
+    out: list[pytest.Node] = []
+    for spec in st.specs:
+        parts = decl.parts_for(spec) if hasattr(decl, "parts_for") else [None]
+        for part in parts:
+            out.append(AssayItem.create(parent, decl, spec.name, part))
+    return out
+
+
+class SkippedDeclaration(pytest.Item):
+    """A declaration whose optional data is absent on this machine: reported as skipped."""
+
+    def __init__(self, *, reason: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.reason = reason
+
+    def runtest(self) -> None:
+        pytest.skip(self.reason)
+
+    def reportinfo(self):
+        return self.path, None, self.name

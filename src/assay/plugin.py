@@ -1,0 +1,97 @@
+"""The pytest plugin: thin hooks that hand over to :class:`assay.session.AssaySession`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .declarations import AssayTest
+from .errors import AssayError
+from .items import AssayItem, items_for
+from .options import add_options
+from .session import state
+from .yaml_suite import AssaySuiteFile, is_suite_file
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, what in (("assay", "assay behavioral tests"), ("mft", "assay MFT tests"), ("inv", "assay INV tests"),
+                       ("dir", "assay DIR tests"), ("heads", "assay attention-head checks")):
+        config.addinivalue_line("markers", f"{name}: {what}")
+    st = state(config)
+    if not st.is_worker:
+        config.pluginmanager.register(_Reporter(config), "assay-reporter")
+
+
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: Any):
+    if isinstance(obj, AssayTest) and name.startswith("test"):
+        decl = obj.named(obj.name or name)
+        labels = collector.config.getini("assay_labels") or None
+        return items_for(collector, decl, labels)
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if is_suite_file(file_path):
+        return AssaySuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.fixture(scope="session")
+def assay_models(pytestconfig: pytest.Config):
+    """The models named by ``--assay-model`` (or the demo model), each loaded once per process."""
+    return state(pytestconfig).registry
+
+
+@pytest.fixture
+def assay_model(request: pytest.FixtureRequest, assay_models):
+    """The model an assay item runs against. Override it in a conftest.py to test your own object
+    (anything with ``labels`` and ``predict_proba(inputs) -> (n, k) array``)."""
+    name = getattr(request.node, "model_name", None)
+    if name is None:
+        name = next(iter(assay_models.specs))
+    try:
+        return assay_models.get(name)
+    except AssayError as exc:
+        raise ModelUnavailable(str(exc)) from None
+
+
+class ModelUnavailable(AssayError):
+    """The model of this item could not be loaded; every item of that model reports this."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if isinstance(item, AssayItem):
+        state(item.config).attach(item, call, report)
+    return report
+
+
+class _Reporter:
+    """Runs on the controller (or the only process): gathers records, writes reports."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state(self.config).collect_report(report)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        state(self.config).finish(session)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        st = state(self.config)
+        if not st.records and not st.messages:
+            return
+        from .terminal import summary_lines
+
+        terminalreporter.section("assay summary")
+        width = max(80, min(terminalreporter._tw.fullwidth, 120))
+        for line in summary_lines(st.records.values(), width=width) + st.messages:
+            terminalreporter.write_line(line)

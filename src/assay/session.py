@@ -1,0 +1,205 @@
+"""The state of one pytest session: models, shared predictions, results and reports.
+
+The plugin's hooks (:mod:`assay.plugin`) stay a few lines each and hand over to this object, which is
+kept in ``config.stash`` rather than in module globals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .errors import AssayError
+from .items import AssayFailure, AssayItem
+from .judge import TestResult, evaluate, failure_message
+from .models import ModelRegistry, parse_specs
+from .predict import PredictionStore
+
+_STATE = pytest.StashKey["AssaySession"]()
+JUNIT_PROPERTIES = ("test_type", "capability", "failure_rate", "failed", "cases", "ci_low", "ci_high",
+                    "max_failure_rate", "seed", "model")
+
+
+def state(config: pytest.Config) -> "AssaySession":
+    st = config.stash.get(_STATE, None)
+    if st is None:
+        st = AssaySession(config)
+        config.stash[_STATE] = st
+    return st
+
+
+class AssaySession:
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        opt = config.getoption
+        self.specs = parse_specs(list(opt("assay_model") or config.getini("assay_models") or []))
+        self.registry = ModelRegistry(config, self.specs)
+        self.seed = opt("assay_seed") or 0
+        self.examples = max(0, opt("assay_examples"))
+        self.explain = max(0, opt("assay_explain"))
+        self.stores: dict[str, PredictionStore] = {}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.is_worker = hasattr(config, "workerinput")
+        self.baseline = None
+        self.head_cache: dict[Any, Any] = {}
+        self.messages: list[str] = []
+        if opt("assay_baseline"):
+            from .baseline import load_baseline
+
+            try:
+                self.baseline = load_baseline(opt("assay_baseline"))
+            except AssayError as exc:
+                raise pytest.UsageError(str(exc)) from None
+
+    # -- running ---------------------------------------------------------------------------
+    def model_for(self, item: AssayItem) -> Any:
+        return item._request.getfixturevalue("assay_model")
+
+    def store_for(self, item: AssayItem, model: Any) -> PredictionStore:
+        """The prediction store of ``item``'s model; created (and filled for every selected item
+        of that model in one de-duplicated batch) on first use."""
+        store = self.stores.get(item.model_name)
+        if store is not None and store.model is model:
+            return store
+        store = PredictionStore(model, item.model_name)
+        self.stores[item.model_name] = store
+        if not self.is_worker:  # under xdist each worker predicts what its own items need
+            store.ensure(self._all_inputs(item))
+        return store
+
+    def _all_inputs(self, first: AssayItem) -> list:
+        inputs: list = []
+        for other in first.session.items:
+            if isinstance(other, AssayItem) and other.model_name == first.model_name and other.part is None \
+                    and not hasattr(other.decl, "run_check"):
+                try:
+                    inputs.extend(other.decl.inputs())
+                except AssayError:
+                    continue  # that item reports its own error when it runs
+        return inputs
+
+    def run_item(self, item: AssayItem) -> None:
+        model = self.model_for(item)
+        decl = item.decl
+        if hasattr(decl, "run_check"):
+            result = decl.run_check(self, item, model)
+        else:
+            store = self.store_for(item, model)
+            store.ensure(decl.inputs())
+            result = evaluate(decl, item.model_name, store.labels, store)
+        record = self._record(item, result, model)
+        message = failure_message(result, self.examples) if hasattr(result, "cases") else result.message()
+        failed = not result.passed
+        if failed and self.explain and hasattr(result, "cases"):
+            message += self._explain(result, model, record)
+        comparison = record.get("baseline")
+        if comparison and comparison.get("status") == "regressed":
+            failed = True
+            message = f"regressed against the baseline: {comparison.get('reason', '')}\n" + message
+        item.assay_result = record
+        for key in JUNIT_PROPERTIES:
+            item.user_properties.append((key, record["type"] if key == "test_type" else record[key]))
+        for key, value in record.get("junit_extra", {}).items():
+            item.user_properties.append((key, value))
+        if failed:
+            raise AssayFailure(message)
+
+    def _record(self, item: AssayItem, result: TestResult, model: Any) -> dict[str, Any]:
+        record = result.to_dict()
+        record.update(nodeid=item.nodeid, outcome="passed" if result.passed else "failed", error=None,
+                      model_info=model_info(item.model_name, model, self.registry))
+        if self.baseline is not None:
+            from .baseline import compare_test
+
+            previous = self.baseline.lookup(record["name"], record["model"])
+            opt = self.config.getoption
+            record["baseline"] = compare_test(record, previous, max_regression=opt("assay_max_regression"),
+                                              alpha=opt("assay_alpha")).to_dict()
+        return record
+
+    def _explain(self, result: TestResult, model: Any, record: dict[str, Any]) -> str:
+        hf_model, tokenizer = getattr(model, "model", None), getattr(model, "tokenizer", None)
+        if hf_model is None or tokenizer is None:
+            return "\n(explanations need a Hugging Face model: this one has no .model / .tokenizer)"
+        from .explain import explain_cases, format_top_tokens
+
+        worst = result.worst(self.explain)
+        inputs, targets = [], []
+        for i in worst:
+            case, verdict = result.cases[i], result.verdicts[i]
+            j = next((j for j in verdict.failing_inputs), 0)
+            inputs.append(case.inputs[j])
+            targets.append(int(result.probs[i][j].argmax()))
+        explanations = explain_cases(hf_model, tokenizer, inputs, targets, seed=result.seed)
+        lines = ["explanations (top tokens of the predicted label):"]
+        by_index = {c["index"]: c for c in record["failing_cases"]}
+        for i, inp, expl in zip(worst, inputs, explanations):
+            by_index[i]["explanations"] = expl
+            lines.append(f"  {inp!r}")
+            lines.extend("    " + line for line in format_top_tokens(expl).splitlines())
+        return "\n" + "\n".join(lines)
+
+    # -- reporting (controller side) -------------------------------------------------------
+    def attach(self, item: AssayItem, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+        """Put the item's JSON record on its report, so it travels back from xdist workers."""
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            record = item.assay_result
+            if record is None or (call.excinfo is not None and not isinstance(call.excinfo.value, AssayFailure)):
+                record = dict(identity(item), **(record or {}))
+                if report.skipped:
+                    record.update(outcome="skipped", error=None, passed=None)
+                else:
+                    error = call.excinfo.value if call.excinfo is not None else None
+                    record.update(outcome="error", passed=False,
+                                  error=str(error) if isinstance(error, AssayError) else repr(error))
+            report.assay = record  # type: ignore[attr-defined]
+
+    def collect_report(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "assay", None)
+        if record is not None:
+            self.records[record["nodeid"]] = record
+
+
+def identity(item: AssayItem) -> dict[str, Any]:
+    decl = item.decl
+    return {"nodeid": item.nodeid, "name": decl.name, "type": decl.test_type, "capability": decl.capability,
+            "description": decl.description, "model": item.model_name, "max_failure_rate": decl.max_failure_rate,
+            "seed": decl.seed, "part": item.part}
+
+
+def model_info(name: str, model: Any, registry: ModelRegistry) -> dict[str, Any]:
+    spec = registry.specs.get(name)
+    return {
+        "name": name,
+        "source": getattr(model, "source", spec.source if spec else None),
+        "fingerprint": getattr(model, "fingerprint", None),
+        "labels": list(model.labels),
+        "stats": dict(getattr(model, "stats", {}) or {}),
+    }
+
+
+def _finish(self: "AssaySession", session: pytest.Session) -> None:
+    """Write the reports and check the baseline covered this suite (controller only)."""
+    from .report import build_report, write_report
+
+    opt = self.config.getoption
+    if not self.records:
+        return
+    if self.baseline is not None:
+        mismatch = self.baseline.suite_mismatch([r["name"] for r in self.records.values()])
+        if mismatch:
+            self.messages.append(f"assay: ERROR {mismatch}")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    report = build_report([dict(r) for r in self.records.values()], self.seed)
+    if opt("assay_report"):
+        write_report(report, opt("assay_report"))
+        self.messages.append(f"assay: wrote JSON report {opt('assay_report')}")
+    if opt("assay_html"):
+        from .html_report import write_html
+
+        write_html(report, opt("assay_html"))
+        self.messages.append(f"assay: wrote HTML report {opt('assay_html')}")
+
+
+AssaySession.finish = _finish  # type: ignore[attr-defined]

@@ -1,0 +1,184 @@
+"""YAML suites: ``*.assay.yaml`` files declaring tests as data (read with ``yaml.safe_load``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+from . import expect as _expect
+from .declarations import DIR, INV, MFT, AssayTest
+from .errors import AssayError, DeclarationError
+from .items import InvalidDeclaration, SkippedDeclaration, items_for
+from .templates import Examples, template
+
+SUFFIXES = (".assay.yaml", ".assay.yml")
+_COMMON = {"name", "type", "capability", "description", "max_failure_rate", "seed"}
+_SOURCE = {"template", "templates", "slots", "data", "inputs", "n"}
+_ALLOWED = {
+    "MFT": _COMMON | _SOURCE | {"label", "labels", "expect", "template_labels"},
+    "INV": _COMMON | _SOURCE | {"perturb", "tolerance", "side", "groups", "expect"},
+    "DIR": _COMMON | _SOURCE | {"perturb", "side", "groups", "pairs", "expect"},
+    "HEADS": _COMMON | {"check", "data", "inputs", "n", "fraction", "draws", "min_agreement", "max_changed",
+                        "max_accuracy_drop", "text_column", "label_column"},
+}
+
+
+def is_suite_file(path: Path) -> bool:
+    return path.name.endswith(SUFFIXES)
+
+
+class AssaySuiteFile(pytest.File):
+    """A YAML suite: each entry under ``tests:`` becomes items like a Python declaration."""
+
+    def collect(self) -> Iterator[pytest.Node]:
+        try:
+            doc = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise DeclarationError(f"YAML does not parse{where}: {getattr(exc, 'problem', exc)}") from None
+        if doc is None:
+            return
+        if not isinstance(doc, dict) or not isinstance(doc.get("tests"), list):
+            raise DeclarationError("a suite file is a mapping with a 'tests:' list")
+        lexicons = doc.get("lexicons") or {}
+        if not isinstance(lexicons, dict):
+            raise DeclarationError("'lexicons:' must map names to word lists")
+        labels = doc.get("labels") or self.config.getini("assay_labels") or None
+        for position, entry in enumerate(doc["tests"], start=1):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            name = str(name) if name else f"test_{position}"
+            try:
+                decl = build_declaration(entry, lexicons, self.path.parent)
+            except OptionalDataMissing as exc:
+                yield SkippedDeclaration.from_parent(self, name=name, reason=str(exc))
+                continue
+            except AssayError as exc:
+                yield InvalidDeclaration.from_parent(self, name=name, error=exc)
+                continue
+            yield from items_for(self, decl, labels)
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
+        if isinstance(excinfo.value, AssayError):
+            return f"{self.path}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
+    """One YAML entry -> a declaration (DeclarationError with the fix otherwise)."""
+    if not isinstance(entry, dict):
+        raise DeclarationError(f"each test is a mapping, got {entry!r}")
+    name = entry.get("name")
+    if not name:
+        raise DeclarationError("a test needs 'name:'")
+    kind = str(entry.get("type", "")).upper()
+    if kind not in _ALLOWED:
+        raise DeclarationError(f"{name}: type {entry.get('type')!r} must be one of MFT, INV, DIR, HEADS")
+    unknown = sorted(set(entry) - _ALLOWED[kind])
+    if unknown:
+        raise DeclarationError(f"{name}: unknown key(s) {', '.join(unknown)} for a {kind} test")
+    common = {k: entry[k] for k in ("capability", "description", "max_failure_rate", "seed") if k in entry}
+    common["name"] = str(name)
+    if "expect" in entry:
+        common["expect"] = _expectation(entry["expect"])
+    if kind == "HEADS":
+        from .head_checks import from_yaml
+
+        return from_yaml(entry, common, base_dir)
+    source = _source(entry, lexicons, base_dir, kind)
+    if kind == "MFT":
+        return MFT(source, entry.get("label"), labels=entry.get("labels"), n=entry.get("n"), **common)
+    groups = entry.get("groups")
+    pairs = entry.get("pairs")
+    perturbation = _perturbations(entry.get("perturb")) if "perturb" in entry else None
+    extra: dict[str, Any] = {"side": entry.get("side", "both"), "n": entry.get("n")}
+    if kind == "INV":
+        return INV(source, perturbation, groups=groups, tolerance=entry.get("tolerance"), **extra, **common)
+    return DIR(source, perturbation, groups=groups, pairs=pairs, **extra, **common)
+
+
+def _source(entry: dict, lexicons: dict, base_dir: Path, kind: str) -> Any:
+    parts: list[Any] = []
+    patterns = entry.get("templates", entry.get("template"))
+    if patterns is not None:
+        slots = dict(lexicons)
+        for slot, value in (entry.get("slots") or {}).items():
+            slots[slot] = value
+        resolved = {}
+        for slot, value in slots.items():
+            if isinstance(value, str):  # the name of another lexicon
+                from . import lexicon
+
+                value = lexicons.get(value) if value in lexicons else lexicon.get(value)
+            resolved[slot] = value
+        patterns = [tuple(p) if isinstance(p, list) else p for p in (patterns if isinstance(patterns, list) else [patterns])]
+        used = set()
+        from .templates import slots_of
+
+        for p in patterns:
+            for text in (p if isinstance(p, tuple) else (p,)):
+                used.update(slots_of(text))
+        fam = {s.rstrip("0123456789") for s in used}
+        resolved = {k: v for k, v in resolved.items() if k in used or k in fam}
+        parts.append(template(patterns, **resolved))
+    if "inputs" in entry:
+        inputs = entry["inputs"]
+        if not isinstance(inputs, list):
+            raise DeclarationError("'inputs:' must be a list of texts or [text_a, text_b] pairs")
+        parts.append([tuple(x) if isinstance(x, list) else x for x in inputs])
+    if "data" in entry:
+        parts.append(_dataset(entry["data"], base_dir))
+    if not parts:
+        if kind != "MFT" and (entry.get("groups") or entry.get("pairs")):
+            return None
+        raise DeclarationError(f"{entry['name']}: give template:, inputs: or data:")
+    return parts[0] if len(parts) == 1 else Examples(tuple(parts))
+
+
+def _dataset(spec: Any, base_dir: Path) -> Any:
+    from .datasets import dataset
+
+    if isinstance(spec, str):
+        spec = {"path": spec}
+    if not isinstance(spec, dict) or "path" not in spec:
+        raise DeclarationError("'data:' is a path or a mapping with 'path:' (and text_column, label_column, n, seed)")
+    kwargs = {k: v for k, v in spec.items() if k not in ("path", "optional")}
+    path = Path(spec["path"])
+    if not path.is_absolute():
+        path = base_dir / path
+    if spec.get("optional") and not path.exists():
+        raise OptionalDataMissing(f"optional data {path} is absent")
+    return dataset(str(path), **kwargs)
+
+
+class OptionalDataMissing(DeclarationError):
+    """An ``optional: true`` dataset is absent: the test is skipped, not an error."""
+
+
+def _perturbations(spec: Any) -> list:
+    from .perturb import by_name
+
+    if isinstance(spec, str):
+        return [by_name(spec)]
+    if isinstance(spec, dict):
+        return [by_name(name, **(kwargs or {})) for name, kwargs in spec.items()]
+    if isinstance(spec, list):
+        out = []
+        for item in spec:
+            out.extend(_perturbations(item))
+        return out
+    raise DeclarationError(f"'perturb:' is a name, a mapping of name to arguments, or a list; got {spec!r}")
+
+
+def _expectation(spec: Any) -> _expect.Expectation:
+    if isinstance(spec, str):
+        return _expect.by_name(spec)
+    if isinstance(spec, dict) and len(spec) == 1:
+        (name, args), = spec.items()
+        return _expect.by_name(name, args)
+    if isinstance(spec, dict) and len(spec) > 1:
+        return _expect.all_of(*(_expect.by_name(n, a) for n, a in spec.items()))
+    raise DeclarationError(f"'expect:' is a name or a mapping of name to arguments; got {spec!r}")
