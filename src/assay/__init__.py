@@ -26,10 +26,6 @@ def __getattr__(name: str):
         from .datasets import dataset
 
         return dataset
-    if name == "heads":
-        from . import head_checks
-
-        return head_checks
     if name == "strategies":
         from . import strategies
 
