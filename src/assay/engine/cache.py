@@ -1,0 +1,184 @@
+"""A persistent prediction cache shared by processes (pytest-xdist workers) through SQLite.
+
+Rows are keyed by sha256 over (model key, input, head-mask bytes) and hold the model's raw class
+probabilities as little-endian float32 bytes: nothing is ever pickled. The database runs in WAL
+mode so several processes can read while one writes. A corrupt or unreadable file is reported with
+one warning and rebuilt; if that fails too the cache switches itself off and predictions go on.
+
+Location: ``cache_dir`` when given, else ``$ASSAY_CACHE_DIR``, else ``$XDG_CACHE_HOME/assay`` or
+``~/.cache/assay``. The file is ``predictions.sqlite3`` in that folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import warnings
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from assay.inputs import Input
+
+FILE_NAME = "predictions.sqlite3"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS predictions (key BLOB PRIMARY KEY, probs BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, sha256 TEXT)",
+)
+CHUNK = 500  # keys per SELECT (below SQLite's variable limit)
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get("ASSAY_CACHE_DIR"):
+        return Path(os.environ["ASSAY_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "assay"
+
+
+def input_key(model_key: str, item: Input, mask: bytes = b"") -> bytes:
+    """The cache key of one input under one model and head mask."""
+    text = json.dumps(["pair", *item] if isinstance(item, tuple) else ["text", item], ensure_ascii=False)
+    digest = hashlib.sha256()
+    for part in (model_key.encode(), text.encode("utf-8"), mask):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.digest()
+
+
+class PredictionCache:
+    """Probabilities per (model, input, mask) on disk. All methods are safe to call on a broken file."""
+
+    def __init__(self, folder: str | os.PathLike | None = None) -> None:
+        self.folder = Path(folder).expanduser() if folder else default_cache_dir()
+        self.path = self.folder / FILE_NAME
+        self.enabled = True
+        self._warned = False
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    # -- connection ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=60000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            for statement in SCHEMA:
+                conn.execute(statement)
+            conn.execute("SELECT count(*) FROM predictions WHERE key = x'00'").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _broken(self, error: Exception) -> None:
+        """Warn once, delete the damaged file and start afresh; give up quietly if that fails."""
+        if not self._warned:
+            warnings.warn(f"assay prediction cache {self.path} is unreadable ({error}); rebuilding it", RuntimeWarning, stacklevel=3)
+            self._warned = True
+        self.close()
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._conn = self._connect()
+        except (sqlite3.Error, OSError) as again:
+            warnings.warn(f"assay prediction cache {self.path} disabled: {again}", RuntimeWarning, stacklevel=3)
+            self.enabled = False
+
+    def _run(self, action, default):
+        if not self.enabled:
+            return default
+        with self._lock:
+            for _attempt in range(2):
+                try:
+                    return action(self._db())
+                except sqlite3.OperationalError as error:
+                    if "locked" in str(error) or "busy" in str(error):
+                        warnings.warn(f"assay prediction cache {self.path} is busy; predicting without it", RuntimeWarning, stacklevel=3)
+                        return default
+                    self._broken(error)
+                except (sqlite3.DatabaseError, OSError) as error:
+                    self._broken(error)
+                if not self.enabled:
+                    return default
+            return default
+
+    # -- predictions --------------------------------------------------------------------------
+    def get_many(self, keys: Sequence[bytes], num_labels: int) -> dict[bytes, np.ndarray]:
+        """Stored probabilities for the keys that are present (rows of the wrong width are ignored)."""
+
+        def action(db: sqlite3.Connection) -> dict[bytes, np.ndarray]:
+            found: dict[bytes, np.ndarray] = {}
+            for start in range(0, len(keys), CHUNK):
+                chunk = list(keys[start : start + CHUNK])
+                marks = ",".join("?" * len(chunk))
+                for key, blob in db.execute(f"SELECT key, probs FROM predictions WHERE key IN ({marks})", chunk):
+                    row = np.frombuffer(blob, dtype="<f4")
+                    if row.shape == (num_labels,) and np.isfinite(row).all():
+                        found[bytes(key)] = row
+            return found
+
+        return self._run(action, {})
+
+    def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
+        rows = [(key, np.asarray(probs, dtype="<f4").tobytes()) for key, probs in items]
+        if not rows:
+            return
+
+        def action(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT OR REPLACE INTO predictions (key, probs) VALUES (?, ?)", rows)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        self._run(action, None)
+
+    def __len__(self) -> int:
+        return self._run(lambda db: db.execute("SELECT count(*) FROM predictions").fetchone()[0], 0)
+
+    def clear(self) -> None:
+        """Forget every stored prediction and file hash."""
+
+        def action(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM predictions")
+            db.execute("DELETE FROM file_hashes")
+
+        self._run(action, None)
+
+    # -- file hashes (so large weight files are hashed once per change, across processes) ------
+    def get_file_hash(self, path: str, mtime_ns: int, size: int) -> str | None:
+        def action(db: sqlite3.Connection) -> str | None:
+            row = db.execute("SELECT sha256 FROM file_hashes WHERE path=? AND mtime_ns=? AND size=?", (path, mtime_ns, size)).fetchone()
+            return row[0] if row else None
+
+        return self._run(action, None)
+
+    def put_file_hash(self, path: str, mtime_ns: int, size: int, sha256: str) -> None:
+        self._run(
+            lambda db: db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)", (path, mtime_ns, size, sha256)),
+            None,
+        )
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass
+            self._conn = None
+
+    def __repr__(self) -> str:
+        return f"PredictionCache({str(self.path)!r}, enabled={self.enabled})"

@@ -1,0 +1,282 @@
+"""Load a Hugging Face sequence classifier safely: safetensors only, no remote code unless asked.
+
+Every failure is a one-line :class:`assay.errors.ModelLoadError` that names the folder or hub id and
+says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import torch
+
+from assay.engine import device as devices
+from assay.engine.cache import PredictionCache
+from assay.engine.classifier import HFClassifier
+from assay.engine.labels import is_generic, model_labels, neutral_band as make_band, rename_labels
+from assay.errors import ModelLoadError
+
+CONFIG_FILES = ("config.json",)
+TOKENIZER_FILES = (
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+    "vocab.txt", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+)
+HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model"]
+SENTENCE_TRANSFORMERS_FILES = ("modules.json", "config_sentence_transformers.json")
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _offline() -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    try:
+        from huggingface_hub import constants
+
+        return bool(constants.HF_HUB_OFFLINE)
+    except ImportError:  # pragma: no cover - huggingface_hub ships with transformers
+        return True
+
+
+def looks_like_path(source: str) -> bool:
+    """A source is a path (not a hub id) when it exists or is spelled like one."""
+    return (
+        Path(source).expanduser().exists()
+        or source.startswith((".", "/", "~", "\\"))
+        or "\\" in source
+        or source.count("/") > 1
+        or (len(source) > 1 and source[1] == ":")
+    )
+
+
+def resolve_source(source: str, allow_pickle: bool) -> Path:
+    """The local folder holding the checkpoint: the folder itself, or the hub snapshot in the HF cache."""
+    source = str(source)
+    if looks_like_path(source):
+        folder = Path(source).expanduser()
+        if not folder.exists():
+            raise ModelLoadError(f"model folder {source} does not exist; pass an existing folder or a Hugging Face hub id to --assay-model")
+        if not folder.is_dir():
+            raise ModelLoadError(f"model path {source} is a file; pass the folder that holds config.json and the weights")
+        return folder
+    from huggingface_hub import snapshot_download
+
+    patterns = HUB_PATTERNS + (["*.bin"] if allow_pickle else [])
+    offline = _offline()
+    try:
+        return Path(snapshot_download(source, allow_patterns=patterns, local_files_only=offline))
+    except Exception as error:  # hub errors come in many types; all mean "could not get it"
+        hint = "it is not in the local Hugging Face cache (offline mode)" if offline else _one_line(error)
+        raise ModelLoadError(
+            f"could not load hub model {source!r}: {hint}; check the id, or download it and pass the local folder to --assay-model"
+        ) from None
+
+
+def weight_files(folder: Path, source: str, allow_pickle: bool) -> list[Path]:
+    safetensors = sorted(folder.glob("*.safetensors"))
+    if safetensors:
+        return safetensors
+    pickles = sorted(folder.glob("*.bin"))
+    if pickles and not allow_pickle:
+        raise ModelLoadError(
+            f"model {source} has only pickle weights ({pickles[0].name}), which can run arbitrary code when loaded; "
+            f"convert them to model.safetensors or pass --assay-allow-pickle (allow_pickle=True) if you trust the file"
+        )
+    if pickles:
+        return pickles
+    raise ModelLoadError(f"model {source} has no weights (model.safetensors); save the model with model.save_pretrained(folder)")
+
+
+def file_sha256(path: Path, store: PredictionCache | None = None) -> str:
+    """sha256 of a file, streamed; remembered per (path, mtime, size) in memory and in the cache."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key in _FILE_HASHES:
+        return _FILE_HASHES[key]
+    known = store.get_file_hash(*key) if store is not None else None
+    if known is None:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        known = digest.hexdigest()
+        if store is not None:
+            store.put_file_hash(*key, known)
+    _FILE_HASHES[key] = known
+    return known
+
+
+def fingerprint(files: Sequence[Path], store: PredictionCache | None = None) -> str:
+    """sha256 over the named files' hashes: weights, tokenizer files and config."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(f"{path.name}:{file_sha256(path, store)}\n".encode())
+    return digest.hexdigest()
+
+
+def check_classifier_config(config, folder: Path, source: str) -> None:
+    architectures = list(getattr(config, "architectures", None) or [])
+    sentence_transformers = any((folder / name).exists() for name in SENTENCE_TRANSFORMERS_FILES)
+    has_head = any(arch.endswith("ForSequenceClassification") for arch in architectures)
+    if architectures and not has_head or (sentence_transformers and not has_head):
+        kind = "a sentence-transformers embedding model" if sentence_transformers else f"a {', '.join(architectures) or 'bare'} checkpoint"
+        raise ModelLoadError(
+            f"model {source} is {kind} without a sequence-classification head; fine-tune it with "
+            f"AutoModelForSequenceClassification and save that, or pass a fine-tuned classifier"
+        )
+
+
+def check_tokenizer(tokenizer, model, source: str) -> None:
+    embeddings = model.get_input_embeddings()
+    rows = getattr(embeddings, "num_embeddings", None)
+    if rows is not None and len(tokenizer) > rows:
+        raise ModelLoadError(
+            f"model {source}: the tokenizer produces ids up to {len(tokenizer) - 1} but the model has only {rows} token embeddings; "
+            f"the tokenizer does not belong to this model, save the matching tokenizer into the folder"
+        )
+
+
+def default_max_length(tokenizer, config) -> int:
+    limits = []
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions:
+        # RoBERTa-style models offset positions by padding_idx + 1.
+        offset = (getattr(config, "pad_token_id", 0) or 0) + 1 if "roberta" in config.model_type else 0
+        limits.append(int(positions) - offset)
+    model_max = getattr(tokenizer, "model_max_length", None)
+    if model_max and model_max < 1_000_000:
+        limits.append(int(model_max))
+    return min(limits) if limits else 512
+
+
+def load_model(
+    source: str,
+    *,
+    name: str | None = None,
+    device: str = "auto",
+    dtype: str = "auto",
+    batch_size: int | None = None,
+    allow_pickle: bool = False,
+    trust_remote_code: bool = False,
+    labels: Mapping[str, str] | Sequence[str] | None = None,
+    neutral_band: tuple[float, float] | None = None,
+    attn_implementation: str | None = None,
+    cache_dir: str | os.PathLike | None | bool = None,
+    progress: bool = False,
+    max_length: int | None = None,
+) -> HFClassifier:
+    """Load a sequence classifier from a local folder or a hub id, ready to predict.
+
+    ``cache_dir``: folder of the persistent prediction cache; ``None`` for the default
+    (``$ASSAY_CACHE_DIR`` or ``~/.cache/assay``), ``False`` to switch it off.
+    """
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    source = str(source)
+    where = f"model {source}"
+    target = devices.resolve_device(device)
+    folder = resolve_source(source, allow_pickle)
+    weights = weight_files(folder, source, allow_pickle)
+    if not (folder / "config.json").exists():
+        raise ModelLoadError(f"model {source} has no config.json; save the model with model.save_pretrained(folder)")
+    try:
+        config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    except Exception as error:
+        raise ModelLoadError(f"model {source}: config.json cannot be read ({_one_line(error)}); pass trust_remote_code=True only if it needs custom code you trust") from None
+    check_classifier_config(config, folder, source)
+    checkpoint_dtype = str(getattr(config, "dtype", None) or getattr(config, "torch_dtype", "") or "").replace("torch.", "") or None
+    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype)
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    except Exception as error:
+        raise ModelLoadError(
+            f"model {source}: no usable tokenizer ({_one_line(error)}); save it with tokenizer.save_pretrained(folder) next to the weights"
+        ) from None
+    if isinstance(tokenizer, bool) or not callable(tokenizer):
+        raise ModelLoadError(f"model {source}: no tokenizer files (tokenizer.json or vocab.txt); save them with tokenizer.save_pretrained(folder)")
+
+    kwargs: dict = {"dtype": run_dtype, "use_safetensors": not allow_pickle or weights[0].suffix == ".safetensors"}
+    if trust_remote_code:
+        kwargs["trust_remote_code"] = True
+    if attn_implementation:
+        kwargs["attn_implementation"] = attn_implementation
+    placed = False
+    if target.type == "cuda":
+        weight_bytes = sum(p.stat().st_size for p in weights)
+        if devices.needs_device_map(weight_bytes, devices.free_gpu_bytes(target)):
+            if not devices.accelerate_installed():
+                raise ModelLoadError(f"model {source} does not fit on {target}; pip install accelerate to split it over the GPUs (device_map='auto')")
+            kwargs["device_map"] = "auto"
+            placed = True
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, info = AutoModelForSequenceClassification.from_pretrained(folder, output_loading_info=True, **kwargs)
+    except ModelLoadError:
+        raise
+    except Exception as error:
+        raise ModelLoadError(f"model {source} could not be loaded: {_one_line(error)}") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+    missing = list(info.get("missing_keys") or [])
+    if missing:
+        raise ModelLoadError(
+            f"model {source} lacks trained weights for {', '.join(sorted(missing)[:3])}{' ...' if len(missing) > 3 else ''} "
+            f"(no classification head?); pass a fine-tuned sequence classifier"
+        )
+    check_tokenizer(tokenizer, model, source)
+    model.eval()
+    if not placed:
+        model.to(target)
+
+    names = model_labels(config.id2label, int(config.num_labels))
+    generic = is_generic(names) and labels is None
+    names = rename_labels(names, labels, where)
+    notes: list[str] = []
+    band = None
+    if neutral_band is not None:
+        band = make_band(neutral_band, names, where, generic)
+        out_labels = ["negative", "neutral", "positive"] if generic else band.labels(names)
+        notes.append(f"neutral band {tuple(neutral_band)} on p({out_labels[2]}) gives three labels {out_labels}")
+        if generic:
+            notes.append(f"generic labels {names} read as (negative, positive) in id order for the neutral band")
+    else:
+        out_labels = names
+        if generic:
+            notes.append(f"the model's labels are generic {names}; rename them with labels=[...] (in id order) to test by name")
+
+    tokenizer_files = [folder / n for n in TOKENIZER_FILES if (folder / n).exists()]
+    cache = None
+    if cache_dir is not False:
+        cache = PredictionCache(None if cache_dir in (None, True) else cache_dir)
+    return HFClassifier(
+        name=name or Path(source.rstrip("/\\")).name or source,
+        source=source,
+        labels=out_labels,
+        model=model,
+        tokenizer=tokenizer,
+        device=target,
+        dtype=run_dtype,
+        max_length=max_length or default_max_length(tokenizer, config),
+        batch_size=batch_size or devices.default_batch_size(target),
+        fingerprint_files=[*weights, *tokenizer_files, folder / "config.json"],
+        cache=cache,
+        neutral_band=band,
+        progress=progress,
+        notes=notes,
+    )

@@ -1,0 +1,149 @@
+"""Tiny real checkpoints (BERT, DistilBERT, RoBERTa) saved as safetensors, shared by the engine tests.
+
+Import the fixtures from here: ``from test_engine_fixtures import bert_dir, reference_probs``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED_MODEL = SHARED / "models" / "minilm-airline-sentiment"
+SHARED_TWEETS = SHARED / "data" / "airline" / "tweets.tsv"
+
+WORDS = (
+    "the flight was great good bad terrible not very seat crew delay late food service plane "
+    "airline and but i my it is on time never again love hate"
+).split()
+WORDPIECE = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"abcdefghijklmnopqrstuvwxyz",
+             *(f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"), ".", ",", "!", "?"]
+CORPUS = [
+    "the flight was great", "the crew was not very good", "bad food, terrible delay!",
+    "i love my seat", "never again on this airline", "the plane was late but the service was good",
+]
+TEXTS = [
+    "the flight was great", "bad food", "", "the crew was not very good at all!", "late", "i hate it",
+    "the plane was late but the service was good and the food was great", "x", "never again", "on time",
+]
+PAIRS = [("the flight", "was great"), ("bad", "food"), ("", "late"), ("the crew", ""), ("good", "good")]
+
+
+def wordpiece_vocab() -> dict[str, int]:
+    return {token: i for i, token in enumerate(WORDPIECE)}
+
+
+def _spread_weights(model: torch.nn.Module, seed: int) -> None:
+    """Re-initialise with a wide spread so that different inputs get clearly different outputs."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.dim() > 1:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.3)
+
+
+def save_bert(folder: Path, *, num_labels: int = 3, id2label: dict[int, str] | None = None, seed: int = 0,
+              max_positions: int = 64, dtype: torch.dtype | None = None) -> Path:
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    id2label = id2label if id2label is not None else {0: "negative", 1: "neutral", 2: "positive"}
+    config = BertConfig(vocab_size=len(WORDPIECE) + 7, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=37, num_labels=num_labels, max_position_embeddings=max_positions,
+                        id2label=id2label, label2id={v: k for k, v in id2label.items()})
+    torch.manual_seed(seed)
+    model = BertForSequenceClassification(config).eval()
+    _spread_weights(model, seed)
+    if dtype is not None:
+        model = model.to(dtype)
+    model.save_pretrained(folder)
+    BertTokenizer(vocab=wordpiece_vocab(), model_max_length=512).save_pretrained(folder)
+    return folder
+
+
+def save_distilbert(folder: Path, seed: int = 1) -> Path:
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification, DistilBertTokenizer
+
+    config = DistilBertConfig(vocab_size=len(WORDPIECE), dim=32, n_layers=2, n_heads=4, hidden_dim=37,
+                              num_labels=2, max_position_embeddings=64)
+    torch.manual_seed(seed)
+    model = DistilBertForSequenceClassification(config).eval()
+    _spread_weights(model, seed)
+    model.save_pretrained(folder)
+    DistilBertTokenizer(vocab=wordpiece_vocab(), model_max_length=512).save_pretrained(folder)
+    return folder
+
+
+def save_roberta(folder: Path, seed: int = 2) -> Path:
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import RobertaConfig, RobertaForSequenceClassification, RobertaTokenizer
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS * 5, vocab_size=300, min_frequency=1,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab, merges = bpe.save_model(str(folder))
+    tokenizer = RobertaTokenizer(vocab=vocab, merges=merges, model_max_length=512)
+    Path(vocab).unlink()
+    Path(merges).unlink()
+    config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                           intermediate_size=37, num_labels=2, max_position_embeddings=66, pad_token_id=1,
+                           bos_token_id=0, eos_token_id=2, type_vocab_size=1,
+                           id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1})
+    torch.manual_seed(seed)
+    model = RobertaForSequenceClassification(config).eval()
+    _spread_weights(model, seed)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def reference_probs(folder: Path, inputs: list, max_length: int | None = None) -> np.ndarray:
+    """Plain transformers, one input at a time (no padding, no batching): the ground truth."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=torch.float32).eval()
+    rows = []
+    kwargs = {"truncation": "longest_first", "max_length": max_length} if max_length else {}
+    with torch.no_grad():
+        for item in inputs:
+            # Lists even for one pair: a bare empty string as text_pair would be dropped by transformers.
+            args = ([item[0]], [item[1]]) if isinstance(item, tuple) else ([item],)
+            encoded = tokenizer(*args, return_tensors="pt", **kwargs)
+            if "token_type_ids" in encoded and "token_type_ids" not in inspect.signature(model.forward).parameters:
+                del encoded["token_type_ids"]
+            rows.append(torch.softmax(model(**encoded).logits.float(), -1)[0].numpy())
+    return np.asarray(rows, dtype=np.float64)
+
+
+@pytest.fixture(scope="session")
+def bert_dir(tmp_path_factory) -> Path:
+    return save_bert(tmp_path_factory.mktemp("bert") / "tiny-bert")
+
+
+@pytest.fixture(scope="session")
+def distilbert_dir(tmp_path_factory) -> Path:
+    return save_distilbert(tmp_path_factory.mktemp("distilbert") / "tiny-distilbert")
+
+
+@pytest.fixture(scope="session")
+def roberta_dir(tmp_path_factory) -> Path:
+    return save_roberta(tmp_path_factory.mktemp("roberta") / "tiny-roberta")
+
+
+@pytest.fixture(scope="session")
+def bert_reference(bert_dir) -> dict:
+    """Ground-truth probabilities for every text and pair the tests use."""
+    inputs = TEXTS + PAIRS
+    return dict(zip(inputs, reference_probs(bert_dir, inputs)))
+
+
+def test_tiny_checkpoints_are_safetensors(bert_dir, distilbert_dir, roberta_dir):
+    for folder in (bert_dir, distilbert_dir, roberta_dir):
+        assert (folder / "model.safetensors").exists()
+        assert not list(folder.glob("*.bin"))
+        assert (folder / "tokenizer.json").exists()

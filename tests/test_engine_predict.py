@@ -1,0 +1,191 @@
+"""HFClassifier.predict_proba against plain transformers: batching, order, duplicates, pairs, truncation."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from assay.engine import load_model, predict_in_batches
+from assay.errors import PredictionError
+from assay.inputs import Model
+from test_engine_fixtures import (  # noqa: F401  (fixtures)
+    PAIRS, TEXTS, bert_dir, bert_reference, distilbert_dir, reference_probs, roberta_dir,
+)
+
+POOL = TEXTS + PAIRS
+
+
+@pytest.fixture(scope="module")
+def bert(bert_dir):
+    return load_model(str(bert_dir), cache_dir=False)
+
+
+def test_satisfies_the_model_protocol(bert, bert_dir):
+    assert isinstance(bert, Model)
+    assert bert.labels == ["negative", "neutral", "positive"]
+    assert bert.name == "tiny-bert" and bert.source == str(bert_dir)
+    assert bert.dtype == torch.float32 and bert.device.type == "cpu"
+    assert bert.max_length == 64  # the position-embedding limit is below the tokenizer's 512
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    picks=st.lists(st.integers(0, len(POOL) - 1), min_size=0, max_size=30),
+    batch_size=st.sampled_from([1, 2, 3, 7, 64]),
+)
+def test_predictions_equal_the_raw_models_softmax_whatever_the_batching(bert, bert_reference, picks, batch_size):
+    inputs = [POOL[i] for i in picks]  # any order, with duplicates
+    bert.batch_size = batch_size
+    probs = bert.predict_proba(inputs)
+    assert probs.shape == (len(inputs), 3) and probs.dtype == np.float64
+    expected = np.array([bert_reference[item] for item in inputs]).reshape(len(inputs), 3)
+    np.testing.assert_allclose(probs, expected, atol=1e-5)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_duplicates_are_predicted_once(bert_dir):
+    model = load_model(str(bert_dir), cache_dir=False)
+    probs = model.predict_proba(["bad food", "bad food", ["the flight", "was great"], ("the flight", "was great")])
+    assert model.stats["predicted"] == 2
+    assert np.array_equal(probs[0], probs[1]) and np.array_equal(probs[2], probs[3])
+
+
+def test_pairs_are_fed_as_segments_a_and_b_with_token_types(bert, bert_dir, bert_reference):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    pair = ("the flight", "was great")
+    got = bert.predict_proba([pair])[0]
+    np.testing.assert_allclose(got, bert_reference[pair], atol=1e-5)
+    # Without token types (all segment A) the same ids give a different answer: they are used.
+    tokenizer = AutoTokenizer.from_pretrained(bert_dir)
+    raw = AutoModelForSequenceClassification.from_pretrained(bert_dir).eval()
+    encoded = tokenizer(*pair, return_tensors="pt")
+    assert encoded["token_type_ids"].sum() > 0
+    with torch.no_grad():
+        flat = torch.softmax(raw(input_ids=encoded["input_ids"], token_type_ids=torch.zeros_like(encoded["input_ids"])).logits, -1)[0]
+    assert not np.allclose(got, flat.numpy(), atol=1e-4)
+
+
+def test_empty_strings_are_valid_inputs(bert, bert_reference):
+    probs = bert.predict_proba(["", ("", "late")])
+    np.testing.assert_allclose(probs, [bert_reference[""], bert_reference[("", "late")]], atol=1e-5)
+
+
+def test_no_inputs_give_an_empty_array(bert):
+    assert bert.predict_proba([]).shape == (0, 3)
+
+
+def test_overlong_inputs_are_truncated_longest_side_first_and_counted(bert_dir):
+    model = load_model(str(bert_dir), cache_dir=False, max_length=12)
+    long_text = " ".join(["the flight was great"] * 6)
+    inputs = [long_text, "bad food", (long_text, "bad food"), ("bad food", long_text), "the crew was not very good"]
+    probs = model.predict_proba(inputs)
+    assert model.stats["truncated"] == 3
+    np.testing.assert_allclose(probs, reference_probs(bert_dir, inputs, max_length=12), atol=1e-5)
+    # Longest first: the short side of a pair survives whole, so its side matters.
+    encodings, _ = model.encode([(long_text, "bad food")])
+    assert len(encodings[0]["input_ids"]) == 12
+    assert sum(encodings[0]["token_type_ids"]) == 3  # "bad food [SEP]" kept intact in segment B
+
+
+def test_distilbert_without_token_types_matches_the_raw_model(distilbert_dir):
+    model = load_model(str(distilbert_dir), cache_dir=False, batch_size=3)
+    inputs = TEXTS + PAIRS
+    np.testing.assert_allclose(model.predict_proba(inputs), reference_probs(distilbert_dir, inputs), atol=1e-5)
+    assert model.labels == ["LABEL_0", "LABEL_1"]
+    assert any("generic" in note for note in model.notes)
+
+
+def test_roberta_with_a_bpe_tokenizer_matches_the_raw_model(roberta_dir):
+    model = load_model(str(roberta_dir), cache_dir=False, batch_size=4)
+    inputs = TEXTS + PAIRS
+    np.testing.assert_allclose(model.predict_proba(inputs), reference_probs(roberta_dir, inputs), atol=1e-5)
+    assert model.max_length == 64  # 66 positions minus RoBERTa's padding offset
+
+
+def test_batch_is_halved_on_out_of_memory_and_the_size_that_ran_recorded():
+    seen = []
+
+    def forward(chunk):
+        seen.append(len(chunk))
+        if len(chunk) > 5:
+            raise torch.OutOfMemoryError("CUDA out of memory (fake)")
+        return np.full((len(chunk), 2), 0.5, dtype=np.float32)
+
+    encodings = [{"input_ids": [i]} for i in range(23)]
+    probs, ran = predict_in_batches(encodings, 32, forward)
+    assert ran == 4 and probs.shape == (23, 2)
+    assert seen[:4] == [23, 16, 8, 4] and all(size <= 4 for size in seen[3:])
+    assert sum(seen[3:]) == 23
+
+
+def test_out_of_memory_on_one_input_is_a_prediction_error():
+    def forward(chunk):
+        raise torch.OutOfMemoryError("CUDA out of memory (fake)")
+
+    with pytest.raises(PredictionError, match="out of GPU memory"):
+        predict_in_batches([{"input_ids": [1]}], 8, forward)
+
+
+def test_classifier_records_the_batch_size_that_ran(bert_dir, bert_reference, monkeypatch):
+    model = load_model(str(bert_dir), cache_dir=False, batch_size=8)
+    real_forward = model._forward
+
+    def small_gpu(chunk):
+        if len(chunk) > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (fake)")
+        return real_forward(chunk)
+
+    monkeypatch.setattr(model, "_forward", small_gpu)
+    probs = model.predict_proba(TEXTS)
+    assert model.stats["batch_size_ran"] == 2 and model.batch_size == 2
+    np.testing.assert_allclose(probs, [bert_reference[t] for t in TEXTS], atol=1e-5)
+
+
+def test_progress_bar_on_stderr_only_for_many_inputs(bert_dir, capsys):
+    model = load_model(str(bert_dir), cache_dir=False, progress=True)
+    model.predict_proba(TEXTS)
+    assert "predicting" not in capsys.readouterr().err
+    model.predict_proba([f"the flight {'very ' * (i % 7)}late {i}" for i in range(520)])
+    captured = capsys.readouterr()
+    assert "predicting with tiny-bert" in captured.err and captured.out == ""
+
+
+def test_head_mask_goes_through_mask_heads(bert_dir, bert_reference, monkeypatch):
+    calls = []
+
+    class Recorder:
+        def __init__(self, model, mask):
+            calls.append((model, mask.clone()))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    fake = types.ModuleType("assay.heads.masking")
+    fake.mask_heads = Recorder
+    monkeypatch.setitem(sys.modules, "assay.heads.masking", fake)
+    model = load_model(str(bert_dir), cache_dir=False)
+    mask = torch.ones(2, 4)
+    mask[1, 2] = 0
+    model.predict_proba(["bad food"], head_mask=mask)
+    assert len(calls) == 1 and calls[0][0] is model.model and torch.equal(calls[0][1], mask)
+    with pytest.raises(PredictionError, match=r"\[layers, heads\]"):
+        model.predict_proba(["bad food"], head_mask=torch.ones(1, 2, 4))
+
+
+def test_head_mask_with_the_real_masking_module_changes_predictions(bert_dir, bert_reference):
+    masking = pytest.importorskip("assay.heads.masking")
+    assert hasattr(masking, "mask_heads")
+    model = load_model(str(bert_dir), cache_dir=False)
+    everything_off = model.predict_proba(TEXTS, head_mask=torch.zeros(2, 4))
+    all_on = model.predict_proba(TEXTS, head_mask=torch.ones(2, 4))
+    np.testing.assert_allclose(all_on, [bert_reference[t] for t in TEXTS], atol=1e-5)
+    assert not np.allclose(everything_off, all_on, atol=1e-3)
