@@ -84,12 +84,11 @@ def compare_test(
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     base = {"name": current.get("name"), "model": current.get("model"),
-            "max_regression": max_regression, "alpha": alpha}
+            "max_regression": max_regression, "alpha": alpha, "current_rate": _rate(current)}
     if previous is None:
         return Comparison("new", "not in the baseline", **base)
-    previous_rate = _rate(previous)
-    current_rate = _rate(current)
-    base.update(previous_rate=previous_rate, current_rate=current_rate)
+    previous_rate, current_rate = _rate(previous), base["current_rate"]
+    base["previous_rate"] = previous_rate
     if current.get("outcome") == "error":
         detail = _first_line(current.get("error")) or "no detail"
         return Comparison("not_comparable", f"errored in this run ({detail})", **base)

@@ -1,0 +1,152 @@
+"""``assay compare OLD.json NEW.json``: gate a release on two JSON reports.
+
+Exit status: 0 when no test regressed, 1 when at least one did, 2 when an input cannot be used
+(missing, truncated, another schema, or a report of another suite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from .atomic import write_json_atomic
+from .baseline import Baseline, Comparison, read_report
+from .errors import AssayError
+
+COMPARE_SCHEMA = "assay-compare/1"
+
+
+def _fraction(low: float, high: float, *, include_low: bool):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not ((low <= value if include_low else low < value) and value < high):
+            bracket = "[" if include_low else "("
+            raise argparse.ArgumentTypeError(f"{text} is outside {bracket}{low:g}, {high:g})")
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", metavar="OLD.json", help="baseline report (the release you compare against)")
+    parser.add_argument("new", metavar="NEW.json", help="report of the candidate")
+    parser.add_argument(
+        "--max-regression", type=_fraction(0.0, 1.0, include_low=True), default=0.02,
+        help="largest rise in failure rate tolerated, as a fraction (default 0.02 = 2 points)",
+    )
+    parser.add_argument(
+        "--alpha", type=_fraction(0.0, 1.0, include_low=False), default=0.05,
+        help="significance level of the exact McNemar test (default 0.05)",
+    )
+    parser.add_argument("--json", metavar="OUT", help="also write the comparison as JSON to OUT")
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        old, new = read_report(args.old), read_report(args.new)
+    except AssayError as exc:
+        print(f"assay compare: error: {exc}", file=err)
+        return 2
+    baseline = Baseline(old, args.old)
+    mismatch = baseline.suite_mismatch(t.get("name") for t in new.get("tests", []))
+    if mismatch:
+        print(f"assay compare: error: {mismatch}", file=err)
+        return 2
+    verdicts = baseline.compare(new, max_regression=args.max_regression, alpha=args.alpha)
+    arrows = _arrows(out)
+    print(format_table(verdicts, arrows=arrows), file=out)
+    counts = {status: sum(v.status == status for v in verdicts)
+              for status in ("regressed", "improved", "unchanged", "not_comparable", "new")}
+    missing = baseline.missing_from(new)
+    print(
+        f"\n{counts['regressed']} regressed, {counts['improved']} improved, {counts['unchanged']} unchanged, "
+        f"{counts['not_comparable']} not comparable, {counts['new']} new "
+        f"(max regression {args.max_regression:.1%}, alpha {args.alpha:g})",
+        file=out,
+    )
+    if missing:
+        print(f"not in {args.new}: {', '.join(missing)}", file=out)
+    if args.json:
+        try:
+            write_json_atomic(_as_json(args, verdicts, counts, missing), args.json)
+        except OSError as exc:
+            print(f"assay compare: error: cannot write {args.json} ({exc.strerror}): pick a writable path",
+                  file=err)
+            return 2
+    return 1 if counts["regressed"] else 0
+
+
+def _as_json(args: Any, verdicts: list[Comparison], counts: dict[str, int], missing: list[str]) -> dict:
+    return {
+        "schema": COMPARE_SCHEMA, "old": str(args.old), "new": str(args.new),
+        "max_regression": args.max_regression, "alpha": args.alpha,
+        "counts": counts, "missing": missing,
+        "comparisons": [v.to_dict() for v in verdicts],
+    }
+
+
+def _arrows(stream: TextIO) -> tuple[str, str]:
+    try:
+        "↑↓".encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "^", "v"
+    return "↑", "↓"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def format_delta(delta: float | None, arrows: tuple[str, str] = ("↑", "↓")) -> str:
+    """``↑ +4.0 pp`` / ``↓ -3.0 pp`` / ``= 0.0 pp`` — percentage points of failure rate."""
+    if delta is None:
+        return "-"
+    points = delta * 100
+    if abs(points) < 0.05:
+        return "= 0.0 pp"
+    return f"{arrows[0] if points > 0 else arrows[1]} {points:+.1f} pp"
+
+
+def format_p(p: float | None) -> str:
+    if p is None:
+        return "-"
+    return f"{p:.2g}" if p >= 0.001 else f"{p:.1e}"
+
+
+def format_table(verdicts: list[Comparison], *, arrows: tuple[str, str] = ("↑", "↓")) -> str:
+    header = ("test", "model", "old rate", "new rate", "delta", "p-value", "status")
+    rows = [
+        (
+            v.name or "?", v.model or "?", _pct(v.previous_rate), _pct(v.current_rate),
+            format_delta(v.delta, arrows), format_p(v.p_value),
+            v.status if v.status in ("regressed", "improved", "new") else f"{v.status}: {v.reason}",
+        )
+        for v in verdicts
+    ]
+    if not rows:
+        return "no tests in the new report"
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+    right = {2, 3, 4, 5}
+
+    def line(row: tuple) -> str:
+        cells = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        return "  ".join([*cells, str(row[-1])]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1])
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="assay compare", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
