@@ -45,7 +45,11 @@ class AssayItem(pytest.Item):
     @classmethod
     def create(cls, parent: pytest.Collector, decl: AssayTest, model_name: str, part: str | None = None) -> "AssayItem":
         suffix = f"{model_name}-{part}" if part else model_name
-        return cls.from_parent(parent, name=f"{decl.name}[{suffix}]", decl=decl, model_name=model_name, part=part)
+        name = f"{decl.name}[{suffix}]"
+        # An explicit string node id lets pytest parse the ``[...]`` part as parameters, the way it
+        # does for parametrized functions, so --lf and node-id selection match these items.
+        return cls.from_parent(parent, name=name, nodeid=f"{parent.nodeid}::{name}", decl=decl,
+                               model_name=model_name, part=part)
 
     def setup(self) -> None:
         self._request._fillfixtures()
