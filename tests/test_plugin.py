@@ -235,3 +235,18 @@ def test_xdist_report_covers_every_item(suite):
     assert {t["name"] for t in report["tests"]} == {"test_positive", "test_negated", "test_meh", "test_shout", "test_dir"}
     assert "assay summary" in result.stdout.str()
     assert len(junit_properties(suite.path / "r.xml")) == 5
+
+
+def test_session_seed_shifts_sampling_and_is_reported(pytester):
+    pytester.makeconftest(FAKE_MODEL)
+    pytester.makepyfile(test_suite='''
+from assay import MFT, template
+test_s = MFT(template("{x} {y}", x=list("abcdefgh"), y=list("abcdefgh")), "positive", n=5)
+''')
+    reports = []
+    for seed in ("0", "7"):
+        pytester.runpytest("--assay-seed", seed, f"--assay-report=r{seed}.json").assert_outcomes(passed=1)
+        reports.append(json.loads((pytester.path / f"r{seed}.json").read_text()))
+    assert [r["seed"] for r in reports] == [0, 7]
+    assert reports[1]["tests"][0]["seed"] == 7
+    assert reports[0]["tests"][0]["fingerprint"] != reports[1]["tests"][0]["fingerprint"]

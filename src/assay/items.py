@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Iterator
 
@@ -108,6 +109,8 @@ def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: list[str]
     except AssayError as exc:
         return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
     st = state(parent.config)
+    if st.seed:
+        decl = dataclasses.replace(decl, seed=decl.seed + st.seed)
     out: list[pytest.Node] = []
     for spec in st.specs:
         parts = decl.parts_for(spec) if hasattr(decl, "parts_for") else [None]

@@ -23,7 +23,7 @@ def add_options(parser: pytest.Parser) -> None:
     add("--assay-explain", type=int, default=0, metavar="N",
         help="explain the N worst cases of each failing test with token attributions (default 0: off)")
     add("--assay-seed", type=int, default=None, metavar="SEED",
-        help="seed added to every declaration's own seed (default 0); reported in the JSON report")
+        help="shift every declaration's seed by SEED to draw other samples (default 0); reported in the JSON report")
     add("--assay-device", default="auto", metavar="DEVICE", help="auto, cpu, cuda, cuda:N, cuda:auto or mps")
     add("--assay-dtype", default="auto", metavar="DTYPE", help="auto, float32, float16 or bfloat16")
     add("--assay-batch-size", type=int, default=None, metavar="N", help="batch size (default: chosen by device)")
