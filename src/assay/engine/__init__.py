@@ -3,15 +3,28 @@
 >>> from assay.engine import load_model
 >>> model = load_model("./my-bert-checkpoint", device="auto")        # doctest: +SKIP
 >>> model.predict_proba(["great flight", ("query", "title")])       # doctest: +SKIP
+
+Names are imported on first use, so ``assay.engine.cache`` can be used without importing torch.
 """
 
-from assay.engine.cache import PredictionCache, default_cache_dir
-from assay.engine.classifier import HFClassifier, predict_in_batches
-from assay.engine.device import resolve_device, resolve_dtype, worker_gpu
-from assay.engine.labels import NeutralBand
-from assay.engine.loading import fingerprint, load_model
+from __future__ import annotations
 
-__all__ = [
-    "HFClassifier", "NeutralBand", "PredictionCache", "default_cache_dir", "fingerprint", "load_model",
-    "predict_in_batches", "resolve_device", "resolve_dtype", "worker_gpu",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "HFClassifier": "classifier", "predict_in_batches": "classifier",
+    "PredictionCache": "cache", "default_cache_dir": "cache",
+    "resolve_device": "device", "resolve_dtype": "device", "worker_gpu": "device",
+    "NeutralBand": "labels",
+    "fingerprint": "loading", "load_model": "loading",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'assay.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assay.engine.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

@@ -81,19 +81,27 @@ class PredictionCache:
             self._conn = self._connect()
         return self._conn
 
-    def _broken(self, error: Exception) -> None:
-        """Warn once, delete the damaged file and start afresh; give up quietly if that fails."""
+    def _warn(self, message: str) -> None:
         if not self._warned:
-            warnings.warn(f"assay prediction cache {self.path} is unreadable ({error}); rebuilding it", RuntimeWarning, stacklevel=3)
+            warnings.warn(message, RuntimeWarning, stacklevel=4)
             self._warned = True
+
+    def _disable(self, error: Exception) -> None:
+        self._warn(f"assay prediction cache {self.path} disabled ({error}); set ASSAY_CACHE_DIR to a writable folder")
+        self.close()
+        self.enabled = False
+
+    def _broken(self, error: Exception) -> None:
+        """Warn once, delete the damaged file and start afresh; switch off if even that fails."""
+        self._warn(f"assay prediction cache {self.path} is unreadable ({error}); rebuilding it")
         self.close()
         try:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             self._conn = self._connect()
         except (sqlite3.Error, OSError) as again:
-            warnings.warn(f"assay prediction cache {self.path} disabled: {again}", RuntimeWarning, stacklevel=3)
-            self.enabled = False
+            self._warned = False
+            self._disable(again)
 
     def _run(self, action, default):
         if not self.enabled:
@@ -103,12 +111,18 @@ class PredictionCache:
                 try:
                     return action(self._db())
                 except sqlite3.OperationalError as error:
-                    if "locked" in str(error) or "busy" in str(error):
-                        warnings.warn(f"assay prediction cache {self.path} is busy; predicting without it", RuntimeWarning, stacklevel=3)
+                    text = str(error)
+                    if "locked" in text or "busy" in text:
+                        self._warn(f"assay prediction cache {self.path} is busy; predicting without it for now")
                         return default
+                    if "unable to open" in text or "readonly" in text:
+                        self._disable(error)
+                    else:
+                        self._broken(error)
+                except sqlite3.DatabaseError as error:
                     self._broken(error)
-                except (sqlite3.DatabaseError, OSError) as error:
-                    self._broken(error)
+                except OSError as error:
+                    self._disable(error)
                 if not self.enabled:
                     return default
             return default
@@ -141,7 +155,10 @@ class PredictionCache:
                 db.executemany("INSERT OR REPLACE INTO predictions (key, probs) VALUES (?, ?)", rows)
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
                 raise
 
         self._run(action, None)

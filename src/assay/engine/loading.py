@@ -25,6 +25,7 @@ TOKENIZER_FILES = (
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
     "vocab.txt", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
 )
+VOCAB_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model")
 HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model"]
 SENTENCE_TRANSFORMERS_FILES = ("modules.json", "config_sentence_transformers.json")
 _FILE_HASHES: dict[tuple[str, int, int], str] = {}
@@ -196,6 +197,11 @@ def load_model(
     checkpoint_dtype = str(getattr(config, "dtype", None) or getattr(config, "torch_dtype", "") or "").replace("torch.", "") or None
     run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype)
 
+    if not any((folder / n).exists() for n in VOCAB_FILES) and not list(folder.glob("*.model")):
+        # transformers would quietly build an empty tokenizer that maps every word to [UNK].
+        raise ModelLoadError(
+            f"model {source} has no tokenizer files (tokenizer.json or vocab.txt); save them with tokenizer.save_pretrained(folder)"
+        )
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
     except Exception as error:
