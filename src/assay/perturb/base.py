@@ -54,7 +54,9 @@ class Perturbation:
         return replace(self, seed=seed)
 
     def to_spec(self) -> dict[str, Any]:
-        return {"name": self.name, "params": dict(self.params), "seed": self.seed}
+        """A JSON-able description: name, parameters (tuples as lists) and seed."""
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        return {"name": self.name, "params": params, "seed": self.seed}
 
     def describe(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

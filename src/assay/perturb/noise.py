@@ -8,6 +8,7 @@ reproducible and the caller's random state is left untouched.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import re
 import warnings
@@ -20,7 +21,7 @@ from .base import Perturbation, perturbation
 # Words and the runs between them are separate tokens, so nlpaug edits inside words only and the
 # original spacing and punctuation come back unchanged.
 # URLs and @handles / #hashtags count as non-words and are never edited.
-_SPLIT = re.compile(r"(https?://\S+|www\.\S+|[@#]\w+|\W+)")
+_SPLIT = re.compile(r"(https?://\S+|www\.\S+|[@#]\w+|[^\w@#]+|[@#])")
 _NOT_A_WORD = r"^(\W*|https?://\S+|www\.\S+|[@#]\w+)$"
 
 
@@ -45,6 +46,7 @@ def _seeded_globals(rng: random.Random):
         np.random.set_state(np_state)
 
 
+@functools.lru_cache(maxsize=32)
 def _augmenter(kind: str, n: int, min_chars: int):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

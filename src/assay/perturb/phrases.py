@@ -19,7 +19,7 @@ SENTIMENT_ADJECTIVES = frozenset(lexicon.positive_adjectives + lexicon.negative_
 ))
 INTENSIFIERS = lexicon.intensifiers
 REDUCERS = lexicon.reducers
-_MODIFIERS = frozenset(w for phrase in INTENSIFIERS + REDUCERS for w in phrase.split()) | {
+_MODIFIERS = frozenset(w for w in INTENSIFIERS + REDUCERS if " " not in w) | {"little", 
     "so", "too", "quite", "pretty", "rather", "super", "not", "never", "more", "most", "less", "least",
     "bit", "of", "n't", "very", "really",
 }

@@ -30,10 +30,10 @@ _AMBIGUOUS = {"Grace", "Will", "May", "Mark", "Bill", "Joy", "Hope", "Faith", "R
 
 MALE_NAMES = tuple(dict.fromkeys(lexicon.male_names + _EXTRA_MALE))
 FEMALE_NAMES = tuple(dict.fromkeys(lexicon.female_names + _EXTRA_FEMALE))
-LAST_NAMES = tuple(dict.fromkeys(lexicon.last_names + (
+LAST_NAMES = tuple(_ for _ in dict.fromkeys(lexicon.last_names + (
     "Johnson", "Williams", "Jones", "Miller", "Davis", "Martinez", "Lopez", "Wilson", "Anderson", "Taylor",
-    "Thomas", "Moore", "Martin", "Lee", "Walker", "Hall", "Young", "Wright", "Chen", "Singh", "Ahmed",
-)))
+    "Moore", "Martin", "Lee", "Walker", "Hall", "Young", "Wright", "Singh",
+)) if _ not in _EXTRA_MALE + _EXTRA_FEMALE)
 CITIES = tuple(dict.fromkeys(lexicon.cities + (
     "New York", "Los Angeles", "San Francisco", "Las Vegas", "Washington", "Philadelphia", "Orlando",
     "Newark", "Austin", "Nashville", "Portland", "Baltimore", "Detroit", "Minneapolis", "Charlotte",
