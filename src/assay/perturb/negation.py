@@ -53,6 +53,9 @@ RELATIVE = {"who", "which", "whom", "whose", "that", "where"}
 _CLAUSE_BREAK = {",", ";", ":", "but", "because", "although", "though", "while", "so", "or", "since", "unless",
                  "until", "and", "-", "—"}
 _NPI = {"any", "anymore", "yet", "either", "ever", "anything", "anyone", "anybody", "anywhere"}
+# After these, has / have / had is the main verb: "I have a question", "We had to wait".
+_OBJECT_STARTS = (DETERMINERS - {"no"}) | {"to", "two", "three", "many", "much", "lots", "enough", "several", "it",
+                                           "them", "him", "her", "us", "me", "you", "plenty", "one", "more"}
 _NO_CLAUSE = {"thanks", "thank", "thx", "please", "congrats", "congratulations", "cheers", "sorry"}
 _PLURAL_NOUNS = {"people", "children", "men", "women", "folks", "kids", "staff", "crew", "police"}
 
@@ -192,8 +195,9 @@ def _negate_aux(toks: list[Tok], i: int, contracted: bool) -> list[Edit]:
         raise _Ambiguous
     k = _next_word(toks, i)
     if w in HAVE and (k is None or not (is_participle(toks[k].lw) or toks[k].lw == "been")):
-        if i + 1 < len(toks) and toks[i + 1].text in ".!?,":
-            raise _Ambiguous  # "We have." - elliptical
+        following = toks[i + 1] if i + 1 < len(toks) else None
+        if following is None or not (following.lw in _OBJECT_STARTS or following.text[:1].isdigit()):
+            raise _Ambiguous  # "We have.", "It has reopened" (unknown participle), "We had fun"
         do = {"has": "does", "have": "do", "had": "did"}[w]
         return [(t.start, t.end, _cased(t.text, f"{do}n't have" if contracted else f"{do} not have"))]
     if w in DO:

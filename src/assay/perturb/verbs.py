@@ -72,7 +72,8 @@ scream screw seal select serve shave shelter shiver shock signal sin ski slap sm
 spare spark spill spoil spray squash squeak stamp stare stay steer stir stitch strengthen stretch
 strip stuff subtract suit surround suspect suspend tame tease telephone tempt terrify test tick tie
 time tip tire tour tow transport trap trick trip trot trouble tumble twist unite unlock unfollow
-vanish wander warm watch wave weep whip whisper wink wobble wreck yawn zoom
+vanish wander warm watch wave weep whip whisper wink wobble wreck yawn zoom reopen
+release refill recover reply carry marry bury
 """.split())
 
 DOUBLING = frozenset("""
