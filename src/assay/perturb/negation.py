@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from .base import Perturbation, deterministic
-from .verbs import SAME_PAST, VERBS, base_of_past, base_of_third, is_participle, past, third_person
+from .verbs import IRREGULAR, SAME_PAST, VERBS, base_of_past, base_of_third, is_participle, past, third_person
 
 _TOKEN = re.compile(
     r"https?://\S+|www\.\S+|[@#]\w+|[A-Za-z]+(?:['’][A-Za-z]+)*|\d+(?:[.,:]\d+)*|[^\sA-Za-z\d]"
@@ -56,6 +56,10 @@ _NPI = {"any", "anymore", "yet", "either", "ever", "anything", "anyone", "anybod
 # After these, has / have / had is the main verb: "I have a question", "We had to wait".
 _OBJECT_STARTS = (DETERMINERS - {"no"}) | {"to", "two", "three", "many", "much", "lots", "enough", "several", "it",
                                            "them", "him", "her", "us", "me", "you", "plenty", "one", "more"}
+_TIME_ADVERBS = {"now", "finally", "still", "always", "also", "recently", "officially", "since", "once"}
+_SUBJECT_PRONOUNS = {"i", "we", "you", "they", "he", "she", "it"}
+_SINGULAR_DETERMINERS = {"the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "this", "that",
+                         "every", "each"}
 _NO_CLAUSE = {"thanks", "thank", "thx", "please", "congrats", "congratulations", "cheers", "sorry"}
 _PLURAL_NOUNS = {"people", "children", "men", "women", "folks", "kids", "staff", "crew", "police"}
 
@@ -149,9 +153,13 @@ def _clause_start(toks: list[Tok]) -> int:
 
 def _next_word(toks: list[Tok], i: int, skip_adverbs: bool = True) -> int | None:
     k = i + 1
-    while k < len(toks) and skip_adverbs and toks[k].lw in ADVERBS:
+    while k < len(toks) and skip_adverbs and (toks[k].lw in ADVERBS or toks[k].lw in _TIME_ADVERBS):
         k += 1
     return k if k < len(toks) and toks[k].is_word else None
+
+
+def _participle(base: str) -> str | None:
+    return IRREGULAR[base][1] if base in IRREGULAR else past(base)
 
 
 def _verb_form(word: str) -> tuple[str, str] | None:
@@ -194,6 +202,9 @@ def _negate_aux(toks: list[Tok], i: int, contracted: bool) -> list[Edit]:
             return [(t.start, t.end, t.text[: len(head)] + _cased(t.text, " haven't" if contracted else " have not"))]
         raise _Ambiguous
     k = _next_word(toks, i)
+    if w in HAVE and k is not None and toks[k].lw in ("all", "both") and k + 1 < len(toks) \
+            and is_participle(toks[k + 1].lw):
+        k += 1  # "We have all wasted a day"
     if w in HAVE and (k is None or not (is_participle(toks[k].lw) or toks[k].lw == "been")):
         following = toks[i + 1] if i + 1 < len(toks) else None
         if following is None or not (following.lw in _OBJECT_STARTS or following.text[:1].isdigit()):
@@ -242,14 +253,20 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             raise _Ambiguous
         head = w.split("'", 1)[0]
         if w in AUX or ("'" in w and head in _CONTRACTION_HEADS and w.split("'", 1)[1] in ("m", "re", "s", "ll", "ve", "d")):
+            if i > s and toks[i - 1].lw == "to":
+                continue  # "happy to have had you on board": not a finite verb
+            if w == "am" and not (i > s and toks[i - 1].lw == "i"):
+                continue  # "am" as in "7 am"
+            if i + 1 >= len(toks) or not toks[i + 1].is_word:
+                raise _Ambiguous  # elliptical: "I am - thank you!"
             if i == s and "'" not in w:
                 k = i + 1
                 if k < len(toks) and (toks[k].lw in PRONOUNS or toks[k].lw in DETERMINERS):
                     return None  # an inverted question without its question mark
             return _negate_aux(toks, i, contracted)
         form = _verb_form(w)
-        if form is None:
-            continue
+        if form is None or w == "be" or (t.text[:1].isupper() and i > s and not t.text.isupper()):
+            continue  # "United", "Virgin": a capitalised word inside a sentence is a name
         kind, base = form
         nxt = toks[i + 1].lw if i + 1 < len(toks) else ""
         if w in SAME_PAST:
@@ -257,7 +274,7 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             if not (i == s + 1 and toks[s].lw in THIRD_PRONOUNS):
                 raise _Ambiguous
         if i == s:
-            if kind == "past" and base not in SAME_PAST and nxt != "by":
+            if kind == "past" and base not in SAME_PAST and nxt in _OBJECT_STARTS:
                 return _do_support(toks, i, i, "did", base, contracted)  # "Loved it." (no subject)
             raise _Ambiguous  # an imperative or a dropped subject: "Love this airline"
         first = i
@@ -278,15 +295,23 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             if kind == "base" and pron in PLURAL_PRONOUNS:
                 return _do_support(toks, first, i, "do", base, contracted)
             continue
-        if any(tok.lw in PRONOUNS for tok in subject[1:]) or len(subject) > 6 or nxt == "by" or _later_aux(toks, i):
+        if (any(tok.lw in PRONOUNS for tok in subject[1:]) or subject[0].lw in _SUBJECT_PRONOUNS
+                or all(tok.lw in ADVERBS or tok.lw in INTRO for tok in subject)
+                or len(subject) > 6 or nxt == "by" or _later_aux(toks, i)):
             continue  # "The flight I booked was late": the main verb comes later
         if kind == "past" and base not in SAME_PAST:
+            if nxt in PREPOSITIONS and _participle(base) == w:
+                continue  # "A match made in heaven": a participle, not the main verb
             return _do_support(toks, first, i, "did", base, contracted)
         if kind == "third":
-            return _do_support(toks, first, i, "does", base, contracted)
+            singular = subject[0].lw in _SINGULAR_DETERMINERS or (len(subject) == 1 and subject[0].text[:1].isupper())
+            if singular and nxt and toks[i + 1].is_word:
+                return _do_support(toks, first, i, "does", base, contracted)
+            continue  # "5 gate changes, two delays": a plural noun, not a verb
         last = subject[-1].lw
-        if kind == "base" and ((last.endswith("s") and "'" not in last and not last.endswith("ss"))
-                               or last in _PLURAL_NOUNS):
+        plural = (last.endswith("s") and "'" not in last and not last.endswith(("ss", "us", "is"))
+                  and subject[0].lw in DETERMINERS) or (len(subject) == 1 and last in _PLURAL_NOUNS)
+        if kind == "base" and plural:
             return _do_support(toks, first, i, "do", base, contracted)
     return None
 
