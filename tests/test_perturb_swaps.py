@@ -75,3 +75,5 @@ def test_change_numbers_examples():
     outs = change_numbers(n=3)("I waited 45 minutes for 2 bags")
     assert outs and all(re.fullmatch(r"I waited \d+ minutes for \d+ bags", o) for o in outs)
     assert change_numbers()("flight A320 at 10:30") == []
+    assert change_numbers()("1 bag") == []  # singular stays singular
+    assert all(" 1 " not in o for o in change_numbers(n=20)("We had 2 bags"))

@@ -108,12 +108,13 @@ def _new_number(value: int, rng: random.Random) -> int:
     high = max(math.ceil(value * 1.2), value + 2)
     if value >= 2:
         low = min(low, value - 1)
-    choices = [v for v in range(low, high + 1) if v != value] if high - low < 1000 else None
+    # 1 is never produced from another number (and never replaced): "1 bags" would break agreement
+    choices = [v for v in range(low, high + 1) if v not in (value, 1)] if high - low < 1000 else None
     if choices is not None:
         return rng.choice(choices)
     while True:
         candidate = rng.randint(low, high)
-        if candidate != value:
+        if candidate not in (value, 1):
             return candidate
 
 
@@ -124,8 +125,8 @@ def _change_numbers(text: str, rng: random.Random, *, n: int) -> list[str]:
     for _ in range(n):
         def repl(m: re.Match) -> str:
             digits = m.group(1)
-            if len(digits) > 1 and digits.startswith("0"):
-                return digits  # "007", "05": codes, not quantities
+            if (len(digits) > 1 and digits.startswith("0")) or digits == "1":
+                return digits  # "007", "05": codes, not quantities; "1 bag" stays singular
             return str(_new_number(int(digits), rng))
 
         out = _NUMBER.sub(repl, text)
@@ -135,5 +136,7 @@ def _change_numbers(text: str, rng: random.Random, *, n: int) -> list[str]:
 
 
 def change_numbers(n: int = 3, *, seed: int = 0) -> Perturbation:
-    """Replace every whole number with another within about +-20% (at least +-1), ``n`` variants."""
+    """Replace every whole number with another within about +-20% (at least +-1), ``n`` variants.
+
+    The number 1 is left alone and never produced, so singular and plural nouns stay right."""
     return perturbation("change_numbers", partial(_change_numbers, n=n), seed, n=n)
