@@ -89,9 +89,9 @@ class AssaySession:
             store.ensure(decl.inputs())
             result = evaluate(decl, item.model_name, store.labels, store)
         record = self._record(item, result, model)
-        message = failure_message(result, self.examples) if hasattr(result, "cases") else result.message()
+        message = failure_message(result, self.examples)
         failed = not result.passed
-        if failed and self.explain and hasattr(result, "cases"):
+        if failed and self.explain and decl.test_type != "HEADS":
             message += self._explain(result, model, record)
         comparison = record.get("baseline")
         if comparison and comparison.get("status") == "regressed":
@@ -108,7 +108,10 @@ class AssaySession:
     def _record(self, item: AssayItem, result: TestResult, model: Any) -> dict[str, Any]:
         record = result.to_dict()
         record.update(nodeid=item.nodeid, outcome="passed" if result.passed else "failed", error=None,
-                      model_info=model_info(item.model_name, model, self.registry))
+                      part=item.part, model_info=model_info(item.model_name, model, self.registry))
+        if record["type"] == "HEADS":
+            extra = record["extra"]
+            record["junit_extra"] = {k: extra[k] for k in ("layer", "head", "agreement", "accuracy_drop") if k in extra}
         if self.baseline is not None:
             from .baseline import compare_test
 
