@@ -1,0 +1,29 @@
+"""Attention-head masking, head checks and gradient head importance for BERT-family encoders.
+
+>>> from assay.heads import mask_heads, head_importance, single_head_ablation   # doctest: +SKIP
+
+Names are imported on first use, so importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "HeadMaskError": "masking", "SUPPORTED_MODEL_TYPES": "masking", "head_layout": "masking", "mask_heads": "masking",
+    "Encoded": "forward", "encode": "forward", "predict": "forward", "predict_under_masks": "forward",
+    "random_masking": "checks", "layer_ablation": "checks", "single_head_ablation": "checks",
+    "harmful_heads": "checks", "paired_difference_interval": "checks",
+    "HeadImportance": "importance", "head_importance": "importance", "pruning_curve": "importance",
+    "heatmap": "plot",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'assay.heads' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assay.heads.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

@@ -44,7 +44,7 @@ class _Layout:
         return self.projections[0].in_features // self.n_heads
 
 
-def _unwrap(model: object) -> nn.Module:
+def unwrap_model(model: object) -> nn.Module:
     """Accept a torch module or an adapter holding one in ``.model`` (such as HFClassifier)."""
     if isinstance(model, nn.Module):
         return model
@@ -57,7 +57,7 @@ def _unwrap(model: object) -> nn.Module:
 
 
 def _layout(model: object) -> _Layout:
-    module = _unwrap(model)
+    module = unwrap_model(model)
     config = getattr(module, "config", None)
     model_type = getattr(config, "model_type", None) or type(module).__name__
     supported = ", ".join(SUPPORTED_MODEL_TYPES)
@@ -94,7 +94,7 @@ def head_layout(model: object) -> tuple[int, int]:
     return layout.n_layers, layout.n_heads
 
 
-def _model_device(module: nn.Module) -> torch.device:
+def model_device(module: nn.Module) -> torch.device:
     for parameter in module.parameters():
         return parameter.device
     return torch.device("cpu")
@@ -114,7 +114,7 @@ def check_mask(model: object, mask: torch.Tensor) -> torch.Tensor:
         mask = mask.float()
     if not mask.is_floating_point():
         raise HeadMaskError(f"head mask has dtype {mask.dtype}; use a floating-point (or bool) tensor, e.g. mask.float()")
-    device = _model_device(_unwrap(model))
+    device = model_device(unwrap_model(model))
     if mask.device != device:
         raise HeadMaskError(f"head mask is on {mask.device} but the model is on {device}; move it with mask.to({str(device)!r})")
     if not mask.requires_grad and not bool(torch.isfinite(mask).all()):

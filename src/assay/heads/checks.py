@@ -1,0 +1,314 @@
+"""Head checks as pure functions: random masking, layer ablation, single-head ablation, harmful heads.
+
+Each check evaluates the unmasked model and all of its masks in one batched pass (one mask per
+row) and returns a small dataclass whose ``to_dict()`` is JSON-able.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from assay.heads.forward import DEFAULT_BATCH_SIZE, Encoded, as_encoded, predict_under_masks
+from assay.heads.labels import accuracy, label_indices
+from assay.heads.masking import head_layout, unwrap_model
+from assay.inputs import Input
+from assay.stats import mcnemar_exact, wilson_interval
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _grid(values: np.ndarray | None) -> list | None:
+    return None if values is None else np.round(values.astype(float), 6).tolist()
+
+
+def _evaluate(model, tokenizer, inputs, labels, masks: torch.Tensor, batch_size: int):
+    """Predictions ``[1 + M, n]`` (row 0: unmasked) and gold indices (or None)."""
+    module = unwrap_model(model)
+    encoded = as_encoded(tokenizer, inputs)
+    n_layers, n_heads = head_layout(module)
+    all_masks = torch.cat([torch.ones(1, n_layers, n_heads), masks.float().cpu()])
+    probs = predict_under_masks(module, tokenizer, encoded, all_masks, batch_size=batch_size)
+    targets = None if labels is None else label_indices(module, labels, len(encoded))
+    return probs.argmax(-1), targets
+
+
+def _agreement(predictions: np.ndarray, reference: np.ndarray) -> float:
+    return float((predictions == reference).mean()) if len(reference) else 1.0
+
+
+@dataclass(frozen=True)
+class RandomMaskingDraw:
+    masked: list[tuple[int, int]]
+    agreement: float
+    accuracy: float | None
+
+    def to_dict(self) -> dict:
+        return {"masked": [list(h) for h in self.masked], "agreement": _round(self.agreement), "accuracy": _round(self.accuracy)}
+
+
+@dataclass(frozen=True)
+class RandomMaskingResult:
+    fraction: float
+    seed: int
+    draws: list[RandomMaskingDraw]
+    unmasked_accuracy: float | None
+    n: int
+
+    @property
+    def mean_agreement(self) -> float:
+        return float(np.mean([d.agreement for d in self.draws])) if self.draws else 1.0
+
+    @property
+    def min_agreement(self) -> float:
+        return float(min(d.agreement for d in self.draws)) if self.draws else 1.0
+
+    def to_dict(self) -> dict:
+        return {
+            "fraction": self.fraction,
+            "seed": self.seed,
+            "n": self.n,
+            "unmasked_accuracy": _round(self.unmasked_accuracy),
+            "mean_agreement": _round(self.mean_agreement),
+            "min_agreement": _round(self.min_agreement),
+            "draws": [d.to_dict() for d in self.draws],
+        }
+
+
+def random_masking(
+    model,
+    tokenizer,
+    inputs: Sequence[Input] | Encoded,
+    labels: Sequence | None = None,
+    fraction: float = 0.2,
+    draws: int = 5,
+    seed: int = 0,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> RandomMaskingResult:
+    """Mask ``round(fraction * heads)`` heads chosen at random (seeded), ``draws`` times."""
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    n_layers, n_heads = head_layout(model)
+    n_total = n_layers * n_heads
+    count = int(round(fraction * n_total))
+    rng = np.random.default_rng(seed)
+    chosen = [np.sort(rng.choice(n_total, size=count, replace=False)) for _ in range(draws)]
+    masks = torch.ones(draws, n_layers, n_heads)
+    for row, flat in enumerate(chosen):
+        masks[row].view(-1)[torch.as_tensor(flat, dtype=torch.long)] = 0.0
+    predictions, targets = _evaluate(model, tokenizer, inputs, labels, masks, batch_size)
+    results = [
+        RandomMaskingDraw(
+            masked=[(int(i // n_heads), int(i % n_heads)) for i in flat],
+            agreement=_agreement(predictions[row + 1], predictions[0]),
+            accuracy=accuracy(predictions[row + 1], targets),
+        )
+        for row, flat in enumerate(chosen)
+    ]
+    return RandomMaskingResult(fraction, seed, results, accuracy(predictions[0], targets), predictions.shape[1])
+
+
+@dataclass(frozen=True)
+class LayerAblationResult:
+    agreement: np.ndarray  # [L]
+    accuracy: np.ndarray | None  # [L]
+    accuracy_drop: np.ndarray | None  # [L]: unmasked accuracy - accuracy with the layer's heads off
+    unmasked_accuracy: float | None
+    n: int
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "unmasked_accuracy": _round(self.unmasked_accuracy),
+            "layers": [
+                {
+                    "layer": layer,
+                    "agreement": _round(self.agreement[layer]),
+                    "accuracy": None if self.accuracy is None else _round(self.accuracy[layer]),
+                    "accuracy_drop": None if self.accuracy_drop is None else _round(self.accuracy_drop[layer]),
+                }
+                for layer in range(len(self.agreement))
+            ],
+        }
+
+
+def layer_ablation(
+    model,
+    tokenizer,
+    inputs: Sequence[Input] | Encoded,
+    labels: Sequence | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> LayerAblationResult:
+    """Switch off all heads of one layer at a time."""
+    n_layers, n_heads = head_layout(model)
+    masks = torch.ones(n_layers, n_layers, n_heads)
+    for layer in range(n_layers):
+        masks[layer, layer] = 0.0
+    predictions, targets = _evaluate(model, tokenizer, inputs, labels, masks, batch_size)
+    agreement = np.array([_agreement(predictions[layer + 1], predictions[0]) for layer in range(n_layers)])
+    base = accuracy(predictions[0], targets)
+    acc = None if targets is None else np.array([accuracy(predictions[layer + 1], targets) for layer in range(n_layers)])
+    return LayerAblationResult(agreement, acc, None if acc is None else base - acc, base, predictions.shape[1])
+
+
+@dataclass(frozen=True)
+class HeadAblationResult:
+    agreement: np.ndarray  # [L, H]
+    accuracy: np.ndarray | None  # [L, H]
+    accuracy_drop: np.ndarray | None  # [L, H]
+    unmasked_accuracy: float | None
+    n: int
+    predictions: np.ndarray  # [1 + L*H, n]: row 0 unmasked, then heads in (layer, head) order
+    targets: np.ndarray | None
+
+    @property
+    def changed(self) -> np.ndarray:
+        """Share of inputs whose predicted label changes when the head is masked."""
+        return 1.0 - self.agreement
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "unmasked_accuracy": _round(self.unmasked_accuracy),
+            "agreement": _grid(self.agreement),
+            "changed": _grid(self.changed),
+            "accuracy": _grid(self.accuracy),
+            "accuracy_drop": _grid(self.accuracy_drop),
+        }
+
+
+def single_head_ablation(
+    model,
+    tokenizer,
+    inputs: Sequence[Input] | Encoded,
+    labels: Sequence | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> HeadAblationResult:
+    """Switch off one head at a time; all ``L * H`` masks run as per-row masks in shared batches."""
+    n_layers, n_heads = head_layout(model)
+    masks = torch.ones(n_layers * n_heads, n_layers * n_heads)
+    masks.fill_diagonal_(0.0)
+    predictions, targets = _evaluate(model, tokenizer, inputs, labels, masks.view(-1, n_layers, n_heads), batch_size)
+    masked = predictions[1:]
+    agreement = (masked == predictions[0]).mean(axis=1) if predictions.shape[1] else np.ones(len(masked))
+    base = accuracy(predictions[0], targets)
+    acc = None if targets is None else (masked == targets).mean(axis=1).reshape(n_layers, n_heads)
+    return HeadAblationResult(
+        agreement.reshape(n_layers, n_heads),
+        acc,
+        None if acc is None else base - acc,
+        base,
+        predictions.shape[1],
+        predictions,
+        targets,
+    )
+
+
+def paired_difference_interval(a_only: int, b_only: int, both: int, neither: int) -> tuple[float, float]:
+    """95% Newcombe interval (method 10, Wilson-based) for ``p(B correct) - p(A correct)`` on paired cases.
+
+    ``a_only``: cases only A gets right; ``b_only``: only B; ``both`` / ``neither``: concordant cases.
+    """
+    n = a_only + b_only + both + neither
+    if n == 0:
+        return -1.0, 1.0
+    p_b, p_a = (both + b_only) / n, (both + a_only) / n
+    low_b, high_b = wilson_interval(both + b_only, n)
+    low_a, high_a = wilson_interval(both + a_only, n)
+    denominator = (both + a_only) * (neither + b_only) * (both + b_only) * (neither + a_only)
+    phi = (both * neither - a_only * b_only) / math.sqrt(denominator) if denominator > 0 else 0.0
+    difference = p_b - p_a
+    lower = math.sqrt(max(0.0, (p_b - low_b) ** 2 - 2 * phi * (p_b - low_b) * (high_a - p_a) + (high_a - p_a) ** 2))
+    upper = math.sqrt(max(0.0, (high_b - p_b) ** 2 - 2 * phi * (high_b - p_b) * (p_a - low_a) + (p_a - low_a) ** 2))
+    return max(-1.0, difference - lower), min(1.0, difference + upper)
+
+
+@dataclass(frozen=True)
+class HarmfulHead:
+    layer: int
+    head: int
+    accuracy_gain: float
+    ci_low: float
+    ci_high: float
+    fixed: int  # cases wrong with the head, right without it
+    broken: int  # cases right with the head, wrong without it
+    p_value: float  # exact McNemar on (broken, fixed)
+
+    def to_dict(self) -> dict:
+        return {
+            "layer": self.layer,
+            "head": self.head,
+            "accuracy_gain": _round(self.accuracy_gain),
+            "ci_low": _round(self.ci_low),
+            "ci_high": _round(self.ci_high),
+            "fixed": self.fixed,
+            "broken": self.broken,
+            "p_value": _round(self.p_value),
+        }
+
+
+@dataclass(frozen=True)
+class HarmfulHeadsResult:
+    heads: list[HarmfulHead]  # best gain first
+    unmasked_accuracy: float
+    accuracy_all_masked: float  # with every harmful head masked together
+    n: int
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "unmasked_accuracy": _round(self.unmasked_accuracy),
+            "accuracy_all_masked": _round(self.accuracy_all_masked),
+            "heads": [h.to_dict() for h in self.heads],
+        }
+
+
+def harmful_heads(
+    model,
+    tokenizer,
+    inputs: Sequence[Input] | Encoded,
+    labels: Sequence,
+    ablation: HeadAblationResult | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> HarmfulHeadsResult:
+    """Heads whose masking improves accuracy, each with a 95% interval for the gain on the paired cases.
+
+    ``ablation``: a single-head sweep already run on the same inputs, to avoid running it twice.
+    """
+    if labels is None:
+        raise ValueError("harmful_heads needs labels: accuracy cannot improve without them")
+    module = unwrap_model(model)
+    encoded = as_encoded(tokenizer, inputs)
+    targets = label_indices(module, labels, len(encoded))
+    if ablation is None:
+        ablation = single_head_ablation(module, tokenizer, encoded, batch_size=batch_size)
+    n_layers, n_heads = head_layout(module)
+    base_right = ablation.predictions[0] == targets
+    heads = []
+    for flat in range(n_layers * n_heads):
+        masked_right = ablation.predictions[flat + 1] == targets
+        fixed = int((masked_right & ~base_right).sum())
+        broken = int((base_right & ~masked_right).sum())
+        if fixed <= broken:
+            continue
+        both, neither = int((base_right & masked_right).sum()), int((~base_right & ~masked_right).sum())
+        low, high = paired_difference_interval(broken, fixed, both, neither)
+        heads.append(
+            HarmfulHead(flat // n_heads, flat % n_heads, (fixed - broken) / len(base_right), low, high, fixed, broken, mcnemar_exact(broken, fixed))
+        )
+    heads.sort(key=lambda h: (-h.accuracy_gain, h.layer, h.head))
+    base = float(base_right.mean()) if len(base_right) else 0.0
+    together = base
+    if heads:
+        mask = torch.ones(1, n_layers, n_heads)
+        for h in heads:
+            mask[0, h.layer, h.head] = 0.0
+        probs = predict_under_masks(module, tokenizer, encoded, mask, batch_size=batch_size)
+        together = float((probs[0].argmax(-1) == targets).mean())
+    return HarmfulHeadsResult(heads, base, together, len(base_right))

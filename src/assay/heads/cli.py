@@ -1,0 +1,136 @@
+"""``assay heads MODEL --data FILE``: head importance map, pruning curve and random-masking agreement."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from assay.errors import AssayError
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1], got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="model folder or Hugging Face hub id (BERT, RoBERTa, ELECTRA, DistilBERT)")
+    parser.add_argument("--data", required=True, metavar="FILE", help=".txt / .csv / .tsv file of inputs")
+    parser.add_argument("--text-column", default=None, metavar="C", help="column holding the text (default: detected)")
+    parser.add_argument("--label-column", default=None, metavar="C", help="column of gold labels; adds accuracy figures")
+    parser.add_argument("--n", type=_positive_int, default=1000, metavar="N", help="seeded sample of N inputs (default 1000)")
+    parser.add_argument("--out", default="assay-heads", metavar="DIR", help="folder for heads.csv, pruning.csv and heads-importance.png")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
+    parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="B", help="rows per forward pass")
+    parser.add_argument("--step", type=_fraction, default=0.1, help="pruning curve step, a fraction of all heads (default 0.1)")
+    parser.add_argument("--random-fraction", type=_fraction, default=0.2, help="fraction of heads masked at random (default 0.2)")
+    parser.add_argument("--draws", type=_positive_int, default=5, help="random masking draws (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the data sample and the random masks (default 0)")
+
+
+def format_grid(values, digits: int = 2) -> str:
+    """A layers x heads table with a header row of head numbers."""
+    n_heads = len(values[0]) if len(values) else 0
+    width = max(5, digits + 3)
+    lines = ["layer " + "".join(f"{'h' + str(h):>{width}}" for h in range(n_heads))]
+    for layer, row in enumerate(values):
+        lines.append(f"{layer:>5} " + "".join(f"{v:>{width}.{digits}f}" for v in row))
+    return "\n".join(lines)
+
+
+def format_curve(curve) -> str:
+    lines = [f"{'masked':>8} {'heads':>6} {'agreement':>10} {'accuracy':>9}"]
+    for step in curve.steps:
+        acc = "-" if step.accuracy is None else f"{step.accuracy:.3f}"
+        lines.append(f"{step.fraction:>8.0%} {step.n_masked:>6} {step.agreement:>10.3f} {acc:>9}")
+    return "\n".join(lines)
+
+
+def write_heads_csv(path: Path, importance) -> None:
+    ranks = {head: rank for rank, head in enumerate(reversed(importance.ranking()), start=1)}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["layer", "head", "importance", "raw_importance", "rank"])
+        n_layers, n_heads = importance.importance.shape
+        for layer in range(n_layers):
+            for head in range(n_heads):
+                writer.writerow([layer, head, f"{importance.importance[layer, head]:.6f}",
+                                 f"{importance.raw[layer, head]:.6g}", ranks[(layer, head)]])
+
+
+def write_curve_csv(path: Path, curve) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["fraction", "n_masked", "agreement", "accuracy"])
+        for step in curve.steps:
+            writer.writerow([f"{step.fraction:.4f}", step.n_masked, f"{step.agreement:.6f}",
+                             "" if step.accuracy is None else f"{step.accuracy:.6f}"])
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return _run(args, out)
+    except AssayError as exc:
+        print(f"assay heads: error: {exc}", file=err)
+        return 2
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from assay.datasets import dataset
+    from assay.engine import load_model
+    from assay.heads.checks import random_masking
+    from assay.heads.forward import DEFAULT_BATCH_SIZE, encode
+    from assay.heads.importance import head_importance, pruning_curve
+    from assay.heads.masking import head_layout
+    from assay.heads.plot import heatmap
+
+    data = dataset(args.data, text_column=args.text_column, label_column=args.label_column, n=args.n, seed=args.seed)
+    inputs = list(data)
+    labels = list(data.labels) if args.label_column and data.labels is not None else None
+    classifier = load_model(args.model, device=args.device, dtype="auto")
+    model, tokenizer = classifier.model, classifier.tokenizer
+    n_layers, n_heads = head_layout(model)
+    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+    encoded = encode(tokenizer, inputs)
+    target = "gold labels" if labels is not None else "the model's own predictions"
+    print(f"assay heads: {args.model} ({n_layers} layers x {n_heads} heads) on {len(inputs)} inputs from {args.data}", file=out)
+
+    importance = head_importance(model, tokenizer, encoded, labels, batch_size=min(batch_size, 64))
+    print(f"\nhead importance (Michel et al. 2019, loss against {target}, normalised per layer):", file=out)
+    print(format_grid(importance.importance), file=out)
+
+    curve = pruning_curve(model, tokenizer, encoded, labels, step=args.step, importance=importance, batch_size=batch_size)
+    print("\npruning curve (least important heads masked first; agreement with the unmasked model):", file=out)
+    print(format_curve(curve), file=out)
+
+    randomly = random_masking(model, tokenizer, encoded, labels, fraction=args.random_fraction, draws=args.draws,
+                              seed=args.seed, batch_size=batch_size)
+    count = len(randomly.draws[0].masked) if randomly.draws else 0
+    line = (f"\nrandom masking of {args.random_fraction:.0%} of heads ({count} heads, {args.draws} draws, seed {args.seed}): "
+            f"mean agreement {randomly.mean_agreement:.3f}, min {randomly.min_agreement:.3f}")
+    if randomly.unmasked_accuracy is not None:
+        mean_acc = sum(d.accuracy for d in randomly.draws) / len(randomly.draws)
+        line += f"; accuracy {randomly.unmasked_accuracy:.3f} -> {mean_acc:.3f} (mean)"
+    print(line, file=out)
+
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_heads_csv(folder / "heads.csv", importance)
+    write_curve_csv(folder / "pruning.csv", curve)
+    png = heatmap(importance.importance, folder / "heads-importance.png", title=f"Head importance: {Path(args.model).name}")
+    print(f"\nwrote {folder / 'heads.csv'}, {folder / 'pruning.csv'} and {png}", file=out)
+    return 0
