@@ -115,13 +115,13 @@ def compare_test(
     if pairs == 0 or delta is None:
         return Comparison("unchanged", "no case applicable in both runs", **base)
     if delta > max_regression and p < alpha:
-        return Comparison("regressed", f"failure rate up {delta:+.1%} (p={p:.2g})", **base)
+        return Comparison("regressed", f"failure rate {_points(delta)}, significant (p={p:.2g})", **base)
     if delta < -max_regression and p < alpha:
-        return Comparison("improved", f"failure rate down {delta:+.1%} (p={p:.2g})", **base)
+        return Comparison("improved", f"failure rate {_points(delta)}, significant (p={p:.2g})", **base)
     if abs(delta) <= max_regression:
-        why = f"change {delta:+.1%} within ±{max_regression:.1%}"
+        why = f"failure rate {_points(delta)}, within the ±{max_regression * 100:.1f} pp allowed"
     else:
-        why = f"change {delta:+.1%} not significant (p={p:.2g} >= {alpha:g}, {b + c} discordant pairs)"
+        why = f"failure rate {_points(delta)}, not significant (p={p:.2g} >= {alpha:g}, {b + c} discordant pairs)"
     return Comparison("unchanged", why, **base)
 
 
@@ -137,6 +137,10 @@ def discordant_counts(old: str, new: str) -> tuple[int, int, int]:
         elif before == "F" and after == "P":
             c += 1
     return b, c, pairs
+
+
+def _points(delta: float) -> str:
+    return f"{delta * 100:+.1f} pp"
 
 
 def _rate(test: Mapping[str, Any]) -> float | None:
