@@ -29,7 +29,7 @@ def eager_attention(model) -> Iterator[None]:
     ``model.set_attn_implementation("eager")`` and switched back afterwards.
     """
     current = getattr(model.config, "_attn_implementation", "eager")
-    if current == "eager":
+    if current in (None, "eager"):
         yield
         return
     try:
