@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 from assay.errors import DataError
 from assay.perturb.synonyms import INSTALL_HINT, available
 
-needs_wordnet = pytest.mark.skipif(not available(), reason=f"WordNet not installed ({INSTALL_HINT})")
+
+
+@pytest.fixture(scope="module")
+def wordnet_installed():
+    if not available():
+        pytest.skip(f"WordNet is not installed ({INSTALL_HINT})")
 
 
 def test_install_hint_is_the_documented_command(monkeypatch):
@@ -27,12 +32,11 @@ def test_install_hint_is_the_documented_command(monkeypatch):
         module.wordnet.cache_clear()
 
 
-@needs_wordnet
 @settings(max_examples=25, deadline=None)
 @given(words=st.lists(st.sampled_from(("The", "food", "was", "awful", "and", "the", "crew", "rude", "seat",
                                        "comfortable", "quickly", "very", "Terrible", "flight")), min_size=1, max_size=8),
        seed=st.integers(0, 100))
-def test_synonyms_replace_exactly_one_word(words, seed):
+def test_synonyms_replace_exactly_one_word(wordnet_installed, words, seed):
     from assay.perturb import synonyms
 
     text = " ".join(words)
@@ -46,8 +50,7 @@ def test_synonyms_replace_exactly_one_word(words, seed):
         assert before[0].isupper() == new[0].isupper()
 
 
-@needs_wordnet
-def test_synonyms_examples():
+def test_synonyms_examples(wordnet_installed):
     from assay.perturb import synonyms
 
     outs = synonyms(n=10)("The food was awful.")
