@@ -210,9 +210,9 @@ def _matrix(tests: list[dict], models: list[str]) -> str:
         body.append("<tr>" + "".join(row) + "</tr>")
     legend = "".join(f'<i style="background:{rate_colour(r)}"></i>' for r in (0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5))
     return (
-        "<h2 id=\"matrix\">Failure rate by capability and test type</h2>"
+        '<section id="matrix"><h2>Failure rate by capability and test type</h2>'
         f'<table class="matrix">{head}{"".join(body)}</table>'
-        f'<p class="legend">failed cases / applicable cases over the tests in each cell · 0% {legend} 50%+</p>'
+        f'<p class="legend">failed cases / applicable cases over the tests in each cell · 0% {legend} 50%+</p></section>'
     )
 
 
@@ -266,7 +266,7 @@ def _baseline_section(tests: list[dict]) -> str:
     same = [t for t in compared if t["baseline"].get("status") == "unchanged"]
     first = compared[0]["baseline"]
     parts = [
-        '<h2 id="baseline">Against the baseline</h2>'
+        '<section id="baseline"><h2>Against the baseline</h2>'
         f'<p class="legend">regressed = failure rate up by more than {_points(first.get("max_regression"))} and exact '
         f'McNemar p &lt; {esc(first.get("alpha"))} on the paired cases; b / c = cases that passed before and fail now '
         "/ failed before and pass now.</p>"
@@ -276,7 +276,7 @@ def _baseline_section(tests: list[dict]) -> str:
     if same:
         parts.append(f'<details class="same"><summary>{len(same)} test{"s" * (len(same) > 1)} unchanged</summary>'
                      f"{_comparison_table(same)}</details>")
-    return "".join(parts)
+    return "".join(parts) + "</section>"
 
 
 def _points(value: object) -> str:
@@ -316,7 +316,9 @@ def _heads_section(tests: list[dict]) -> str:
             f'<figure><img alt="head importance heatmap for {esc(title)}" src="data:image/png;base64,{png}">'
             f'<figcaption><a href="#{test["_anchor"]}">{esc(title)}</a> · rows = layers, columns = heads</figcaption></figure>'
         )
-    return '<h2 id="heads">Attention-head importance</h2>' + "".join(figures) if figures else ""
+    if not figures:
+        return ""
+    return '<section id="heads"><h2>Attention-head importance</h2>' + "".join(figures) + "</section>"
 
 
 def _is_matrix(value: object) -> bool:
