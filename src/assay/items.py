@@ -54,6 +54,8 @@ class AssayItem(pytest.Item):
 
     def setup(self) -> None:
         self._request._fillfixtures()
+        # Resolve the model here, so that a model that cannot load is a setup error of every item.
+        self._request.getfixturevalue("assay_model")
 
     def runtest(self) -> None:
         from .session import state
@@ -64,6 +66,12 @@ class AssayItem(pytest.Item):
         if isinstance(excinfo.value, (AssayFailure, AssayError)):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
+
+    def _repr_failure_py(self, excinfo, style=None):  # type: ignore[override]
+        # Setup errors (a model that cannot load) are rendered here rather than by repr_failure.
+        if isinstance(excinfo.value, AssayError):
+            return str(excinfo.value)
+        return super()._repr_failure_py(excinfo, style=style)
 
     def reportinfo(self):
         return self.path, None, f"{self.decl.test_type} {self.name}"

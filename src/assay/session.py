@@ -44,6 +44,10 @@ class AssaySession:
         self.baseline = None
         self.head_cache: dict[Any, Any] = {}
         self.messages: list[str] = []
+        if opt("assay_cache_clear") and not self.is_worker:
+            from .engine.cache import PredictionCache
+
+            PredictionCache(opt("assay_cache_dir")).clear()
         if opt("assay_baseline"):
             from .baseline import load_baseline
 
