@@ -79,13 +79,21 @@ def _save_tiny_bert(folder: Path, negative_bias: float) -> Path:
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    """release: rarely says negative; same: the release reloaded; candidate: says negative far more."""
+def folders(tmp_path_factory):
+    """Two saved checkpoints (safetensors + tokenizer): the candidate says 'negative' far more often."""
     root = tmp_path_factory.mktemp("models")
-    release = _save_tiny_bert(root / "release", negative_bias=-0.5)
-    candidate = _save_tiny_bert(root / "candidate", negative_bias=0.5)
-    return {"release": TinyClassifier(release), "same": TinyClassifier(release),
-            "candidate": TinyClassifier(candidate)}
+    saved = {"release": _save_tiny_bert(root / "release", negative_bias=-0.5),
+             "candidate": _save_tiny_bert(root / "candidate", negative_bias=0.5)}
+    for folder in saved.values():
+        _tokenizer().save_pretrained(folder)
+    return saved
+
+
+@pytest.fixture(scope="module")
+def models(folders):
+    """release: rarely says negative; same: the release reloaded; candidate: says negative far more."""
+    return {"release": TinyClassifier(folders["release"]), "same": TinyClassifier(folders["release"]),
+            "candidate": TinyClassifier(folders["candidate"])}
 
 
 def fingerprint(cases: list) -> str:
@@ -354,3 +362,49 @@ def test_failed_write_keeps_previous_file_and_cleans_up(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would create it, not mkstemp's 0600
+
+
+# ---------------------------------------------------------------- end to end through the plugin
+
+E2E_SUITE = '''
+import itertools
+from assay import MFT
+
+TEXTS = [f"the {t} {v} {a} {j}." for t, v, a, j in itertools.product(
+    ["flight", "seat", "crew", "food", "service"], ["was", "is"], ["very", "really", "not"],
+    ["great", "good", "fine", "okay", "bad", "awful"])]
+
+# Loose threshold on purpose: only the comparison with the baseline can fail this test.
+test_never_negative = MFT(TEXTS, labels={"neutral", "positive"}, capability="Vocabulary", max_failure_rate=0.95)
+'''
+
+
+def test_plugin_catches_the_regression_against_a_baseline(pytester, folders, models):
+    release, candidate = folders["release"], folders["candidate"]
+    pytester.makepyfile(test_suite=E2E_SUITE)
+    common = ["-p", "no:cacheprovider", "--assay-no-cache"]
+
+    first = pytester.runpytest(f"--assay-model=release={release}", "--assay-report=base.json", *common)
+    first.assert_outcomes(passed=1)
+    base = json.loads((pytester.path / "base.json").read_text())
+    texts = [case["inputs"][0] for case in base["tests"][0]["failing_cases"]]
+    assert base["tests"][0]["failed"] > 0 and texts
+    assert not_negative_outcomes(models["release"], texts) == "F" * len(texts)  # the plugin agrees with numpy
+
+    same = pytester.runpytest(f"--assay-model=release={release}", "--assay-baseline=base.json",
+                              "--assay-report=same.json", *common)
+    same.assert_outcomes(passed=1)
+    assert json.loads((pytester.path / "same.json").read_text())["tests"][0]["baseline"]["status"] == "unchanged"
+
+    worse = pytester.runpytest(f"--assay-model=candidate={candidate}", "--assay-baseline=base.json",
+                               "--assay-report=worse.json", *common)
+    worse.assert_outcomes(failed=1)
+    worse.stdout.fnmatch_lines(["*regressed against the baseline*"])
+    verdict = json.loads((pytester.path / "worse.json").read_text())["tests"][0]["baseline"]
+    assert verdict["status"] == "regressed" and verdict["p_value"] < 1e-6 and verdict["b"] > 0
+
+    other = pytester.makepyfile(other_suite=E2E_SUITE.replace("test_never_negative", "test_other"))
+    mismatch = pytester.runpytest(str(other), f"--assay-model=release={release}", "--assay-baseline=base.json",
+                                  *common)
+    assert mismatch.ret != 0
+    mismatch.stdout.fnmatch_lines(["*base.json shares no test with this run*"])
