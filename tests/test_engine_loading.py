@@ -244,3 +244,18 @@ def test_fingerprint_is_stable_across_processes_and_tracks_every_file(tmp_path, 
     config["id2label"] = {"0": "a", "1": "b", "2": "c"}
     (folder / "config.json").write_text(json.dumps(config))
     assert load_model(str(folder), cache_dir=False).fingerprint != here
+
+
+def test_xdist_workers_share_the_cpu_cores(monkeypatch):
+    from assay.engine.device import limit_threads_under_xdist, threads_per_worker
+
+    assert threads_per_worker(16, 4) == 4 and threads_per_worker(2, 4) == 1 and threads_per_worker(8, 0) == 8
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    assert limit_threads_under_xdist() is None
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "1000")
+    before = torch.get_num_threads()
+    try:
+        assert limit_threads_under_xdist() == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

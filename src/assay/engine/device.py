@@ -105,3 +105,23 @@ def needs_device_map(weight_bytes: int, free_gpu_bytes: int, headroom: float = 0
 def free_gpu_bytes(device: torch.device) -> int:
     free, _total = torch.cuda.mem_get_info(device)
     return int(free)
+
+
+def threads_per_worker(cpu_count: int, worker_count: int) -> int:
+    """CPU threads each of ``worker_count`` processes should use so that they do not oversubscribe."""
+    return max(1, cpu_count // max(1, worker_count))
+
+
+def limit_threads_under_xdist() -> int | None:
+    """Under pytest-xdist, give each worker its share of the cores (unless OMP_NUM_THREADS is set).
+
+    Every worker process would otherwise start one torch thread per core; on a CPU that makes the
+    workers fight over cores and halves throughput. Returns the thread count set, or None.
+    """
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if not count or not count.isdigit() or os.environ.get("OMP_NUM_THREADS"):
+        return None
+    threads = threads_per_worker(os.cpu_count() or 1, int(count))
+    if torch.get_num_threads() > threads:
+        torch.set_num_threads(threads)
+    return threads

@@ -77,7 +77,8 @@ def resolve_source(source: str, allow_pickle: bool) -> Path:
     except Exception as error:  # hub errors come in many types; all mean "could not get it"
         hint = "it is not in the local Hugging Face cache (offline mode)" if offline else _one_line(error)
         raise ModelLoadError(
-            f"could not load hub model {source!r}: {hint}; check the id, or download it and pass the local folder to --assay-model"
+            f"could not load model {source!r}: there is no such local folder, and as a hub id {hint}; "
+            f"check the path or id, or download the model and pass its local folder to --assay-model"
         ) from None
 
 
@@ -249,6 +250,8 @@ def load_model(
     model.eval()
     if not placed:
         model.to(target)
+    if target.type == "cpu":
+        devices.limit_threads_under_xdist()
 
     names = model_labels(config.id2label, int(config.num_labels))
     generic = is_generic(names) and labels is None

@@ -1,0 +1,177 @@
+"""Throughput of assay's model engine against plain transformers, in one run.
+
+    PYTHONPATH=src python benchmarks/engine.py --n 2000
+
+Prints sentences per second for
+  (a) assay's engine, prediction cache off (tokenisation included),
+  (b) a hand-optimised transformers loop: pre-tokenised (not timed), sorted by length, dynamic
+      padding, inference mode, best of several batch sizes,
+  (c) transformers.pipeline("text-classification", batch_size=32),
+  (d) an unsorted batch-32 loop (reference),
+  (e) the prediction cache: a second run of the same inputs (fresh model object) against the first,
+and the ratios a/b (target >= 0.9), a/c (target >= 1.2) and the cache speed-up (target >= 20x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT / "src"))
+
+from assay.engine import load_model  # noqa: E402
+
+
+def read_texts(path: Path, n: int) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [row["text"] for _, row in zip(range(n), rows)]
+
+
+def timed(fn):
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def raw_sorted_loop(model, encoded: dict, batch_size: int, device) -> np.ndarray:
+    ids, types = encoded["input_ids"], encoded.get("token_type_ids")
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+    out = np.empty((len(ids), model.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            width = len(ids[rows[0]])
+            input_ids = torch.zeros((len(rows), width), dtype=torch.long)
+            mask = torch.zeros((len(rows), width), dtype=torch.long)
+            token_types = torch.zeros((len(rows), width), dtype=torch.long)
+            for r, i in enumerate(rows):
+                n = len(ids[i])
+                input_ids[r, :n] = torch.tensor(ids[i])
+                mask[r, :n] = 1
+                if types is not None:
+                    token_types[r, :n] = torch.tensor(types[i])
+            logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
+                           token_type_ids=token_types.to(device)).logits
+            out[rows] = torch.softmax(logits.float(), -1).cpu().numpy()
+    return out
+
+
+def unsorted_loop(model, tokenizer, texts: list[str], batch_size: int, device) -> np.ndarray:
+    parts = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True, return_tensors="pt").to(device)
+            parts.append(torch.softmax(model(**batch).logits.float(), -1).cpu().numpy())
+    return np.concatenate(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--model", default=str(SHARED / "models" / "minilm-airline-sentiment"))
+    parser.add_argument("--data", default=str(SHARED / "data" / "airline" / "tweets.tsv"))
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--batch-sizes", default="16,32,64,128", help="tried for (a) and (b)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best counts")
+    parser.add_argument("--sweep", type=int, default=500, help="texts used to pick the best batch size")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    args = parser.parse_args()
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+
+    import transformers
+    from transformers import pipeline
+
+    texts = read_texts(Path(args.data), args.n)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"torch {torch.__version__}, transformers {transformers.__version__}, python {platform.python_version()}")
+    print(f"inputs: first {len(texts)} texts of {args.data}; model {args.model}")
+
+    engine = load_model(args.model, device=args.device, cache_dir=False)
+    device, model, tokenizer = engine.device, engine.model, engine.tokenizer
+    print(f"device {device}, dtype {engine.dtype}, default batch size {engine.batch_size}")
+    engine.predict_proba(texts[:64])  # warm-up (first-call allocations)
+    encoded, tok_seconds = timed(lambda: tokenizer(texts, truncation=True, max_length=engine.max_length))
+    print(f"tokenising {len(texts)} texts once: {tok_seconds:.3f} s (counted in (a), not in (b))")
+
+    # Batch-size sweep for (a) and (b) on the first quarter of the inputs.
+    sweep = texts[: args.sweep]
+    sweep_encoded = tokenizer(sweep, truncation=True, max_length=engine.max_length)
+    engine_rates, raw_rates = {}, {}
+    for size in batch_sizes:
+        fresh = load_model(args.model, device=args.device, cache_dir=False, batch_size=size)
+        _, seconds = timed(lambda: fresh.predict_proba(sweep))
+        engine_rates[size] = len(sweep) / seconds
+        _, seconds = timed(lambda: raw_sorted_loop(model, sweep_encoded, size, device))
+        raw_rates[size] = len(sweep) / seconds
+        print(f"sweep on {len(sweep)} texts, batch {size:4d}: (a) engine {engine_rates[size]:8.1f}, "
+              f"(b) raw sorted loop {raw_rates[size]:8.1f} sentences/s")
+    best_a = max(engine_rates, key=engine_rates.get)
+    best_b = max(raw_rates, key=raw_rates.get)
+    print(f"best batch size: engine {best_a}, raw loop {best_b}")
+
+    # Main measurement: the methods interleaved over several rounds (the best round counts), so that
+    # a change in the machine's load hits every method alike.
+    classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device=device, top_k=None, batch_size=32)
+    classify(texts[:64])
+    default_engine = load_model(args.model, device=args.device, cache_dir=False)  # cache off: every round predicts
+    methods = {
+        "a": lambda: default_engine.predict_proba(texts),
+        "b": lambda: raw_sorted_loop(model, encoded, best_b, device),
+        "c": lambda: classify(texts, truncation=True),
+        "d": lambda: unsorted_loop(model, tokenizer, texts, 32, device),
+    }
+    names = {
+        "a": f"(a) assay engine, default batch {engine.batch_size}, cache off",
+        "b": f"(b) hand-optimised raw loop, batch {best_b}",
+        "c": "(c) transformers pipeline, batch 32",
+        "d": "(d) unsorted loop, batch 32 (reference)",
+    }
+    rates: dict[str, list[float]] = {key: [] for key in methods}
+    outputs = {}
+    for round_number in range(args.rounds):
+        for key, run in methods.items():
+            outputs[key], seconds = timed(run)
+            rates[key].append(len(texts) / seconds)
+        print(f"round {round_number + 1}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items()) + " sentences/s")
+    best = {key: max(values) for key, values in rates.items()}
+    for key in methods:
+        print(f"{names[key]}: {best[key]:8.1f} sentences/s (rounds: {', '.join(f'{v:.1f}' for v in rates[key])})")
+    rate_a, rate_b, rate_c = best["a"], best["b"], best["c"]
+    engine_probs, raw_probs = outputs["a"], outputs["b"]
+
+    # (e) the prediction cache: first run fills it, a second model object reads it.
+    with tempfile.TemporaryDirectory() as folder:
+        first = load_model(args.model, device=args.device, cache_dir=folder)
+        cached_first, first_seconds = timed(lambda: first.predict_proba(texts))
+        second = load_model(args.model, device=args.device, cache_dir=folder)
+        cached_second, second_seconds = timed(lambda: second.predict_proba(texts))
+        assert second.stats["cache_hits"] == len(set(texts)) and second.stats["predicted"] == 0
+        assert np.array_equal(cached_first, cached_second)
+    print(f"(e) cache: first run {len(texts) / first_seconds:8.1f} sentences/s, "
+          f"second run {len(texts) / second_seconds:10.1f} sentences/s")
+
+    difference = np.abs(engine_probs - raw_probs.astype(np.float64)).max()
+    print(f"max |engine - raw| probability difference: {difference:.2e}")
+    print(f"a/b = {rate_a / rate_b:.2f} (target >= 0.9)")
+    print(f"a/c = {rate_a / rate_c:.2f} (target >= 1.2)")
+    print(f"cache speed-up = {first_seconds / second_seconds:.1f}x (target >= 20x)")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
