@@ -121,7 +121,7 @@ def compare_test(
     if abs(delta) <= max_regression:
         why = f"failure rate {_points(delta)}, within the ±{max_regression * 100:.1f} pp allowed"
     else:
-        why = f"failure rate {_points(delta)}, not significant (p={p:.2g} >= {alpha:g}, {b + c} discordant pairs)"
+        why = f"failure rate {_points(delta)}, not significant (p={p:.2g} >= {alpha:g}, {b + c} discordant pair{'s' * (b + c != 1)})"
     return Comparison("unchanged", why, **base)
 
 

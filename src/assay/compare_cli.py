@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     print(
         f"\n{counts['regressed']} regressed, {counts['improved']} improved, {counts['unchanged']} unchanged, "
         f"{counts['not_comparable']} not comparable, {counts['new']} new "
-        f"(max regression {args.max_regression:.1%}, alpha {args.alpha:g})",
+        f"(max regression {args.max_regression * 100:.1f} pp, alpha {args.alpha:g})",
         file=out,
     )
     if missing:
@@ -119,13 +119,20 @@ def format_p(p: float | None) -> str:
     return f"{p:.2g}" if p >= 0.001 else f"{p:.1e}"
 
 
+def _needs_reason(v: Comparison) -> bool:
+    """Say why only where the status alone would puzzle: not comparable, or a big change judged chance."""
+    if v.status == "not_comparable":
+        return True
+    return v.status == "unchanged" and v.delta is not None and abs(v.delta) > v.max_regression
+
+
 def format_table(verdicts: list[Comparison], *, arrows: tuple[str, str] = ("↑", "↓")) -> str:
     header = ("test", "model", "old rate", "new rate", "delta", "p-value", "status")
     rows = [
         (
             v.name or "?", v.model or "?", _pct(v.previous_rate), _pct(v.current_rate),
             format_delta(v.delta, arrows), format_p(v.p_value),
-            v.status if v.status in ("regressed", "improved", "new") else f"{v.status}: {v.reason}",
+            f"{v.status}: {v.reason}" if _needs_reason(v) else v.status,
         )
         for v in verdicts
     ]
