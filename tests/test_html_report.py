@@ -315,3 +315,14 @@ def test_plugin_writes_a_page_that_loads_cleanly(browser, pytester):
     assert len(browser.find_elements(By.CSS_SELECTOR, "details.test")) == len(report["tests"]) == 3
     assert len(browser.find_elements(By.CSS_SELECTOR, "details.test.failed[open]")) == 3
     assert browser.find_elements(By.CSS_SELECTOR, "mark.ins")  # the INV 'not' suffix is highlighted
+
+
+def test_a_head_sweep_shares_one_heatmap():
+    report = sample_report()
+    sweep = [t for t in report["tests"] if t["type"] == "HEADS"][0]
+    report["tests"] += [{**sweep, "name": f"mask_head_{i}", "nodeid": f"suite.py::mask_head_{i}"} for i in range(3)]
+    page = render_html(report)
+    assert page.count("data:image/png;base64,") == 1 and "mask_head [release] and 3 more" in page
+    other = {**sweep, "model": "other", "extra": {"importance": [[1.0, 0.0], [0.5, 0.5]]}}
+    report["tests"].append(other)
+    assert render_html(report).count("data:image/png;base64,") == 2

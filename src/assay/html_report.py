@@ -305,16 +305,22 @@ def _comparison_table(tests: list[dict]) -> str:
 
 
 def _heads_section(tests: list[dict]) -> str:
-    figures = []
+    """One heatmap per distinct (model, importance matrix): a sweep over heads shares one map."""
+    groups: dict[tuple, list[dict]] = {}
     for test in tests:
         importance = (test.get("extra") or {}).get("importance")
-        if not _is_matrix(importance):
-            continue
-        title = f"{test.get('name')} [{test.get('model')}]"
-        png = heatmap_png(importance, title=title)
+        if _is_matrix(importance):
+            key = (str(test.get("model")), repr(importance))
+            groups.setdefault(key, []).append(test)
+    figures = []
+    for (model, _), members in groups.items():
+        importance = members[0]["extra"]["importance"]
+        title = f"{members[0].get('name')} [{model}]" + (f" and {len(members) - 1} more" if len(members) > 1 else "")
+        links = ", ".join(f'<a href="#{t["_anchor"]}">{esc(t.get("name"))}</a>' for t in members[:20])
         figures.append(
-            f'<figure><img alt="head importance heatmap for {esc(title)}" src="data:image/png;base64,{png}">'
-            f'<figcaption><a href="#{test["_anchor"]}">{esc(title)}</a> · rows = layers, columns = heads</figcaption></figure>'
+            f'<figure><img alt="head importance heatmap for {esc(title)}" '
+            f'src="data:image/png;base64,{heatmap_png(importance, title=title)}">'
+            f"<figcaption>{esc(model)}: {links} · rows = layers, columns = heads</figcaption></figure>"
         )
     if not figures:
         return ""
