@@ -41,3 +41,28 @@ def test_second_run_is_served_from_the_cache_and_clear_empties_it(pytester, tmp_
     assert stats[0]["predicted"] == unique_inputs and stats[0]["cache_hits"] == 0
     assert stats[1]["predicted"] == 0 and stats[1]["cache_hits"] == unique_inputs
     assert stats[2]["predicted"] == unique_inputs and stats[2]["cache_hits"] == 0
+
+
+def test_explain_adds_top_tokens_to_the_message_and_report(pytester, tmp_path):
+    model = save_bert(tmp_path / "tiny", seed=5)
+    pytester.makepyfile(test_suite='''
+from assay import MFT, template
+test_never = MFT(template("the {w} was {v}", w=["flight", "crew", "seat"], v=["great", "bad", "late"]),
+                 "positive", max_failure_rate=0.0)
+test_never_neutral = MFT(template("the {w} was {v}", w=["flight", "crew", "seat"], v=["great", "bad", "late"]),
+                         "neutral", max_failure_rate=0.0)
+''')
+    result = pytester.runpytest_subprocess(f"--assay-model={model}", "--assay-no-cache", "--assay-explain=2",
+                                           "--assay-report=r.json")
+    report = json.loads((pytester.path / "r.json").read_text())
+    failing = [t for t in report["tests"] if t["outcome"] == "failed"]
+    assert failing, "a tiny random model fails at least one of these label tests"
+    for test in failing:
+        explained = [c for c in test["failing_cases"] if "explanations" in c]
+        assert len(explained) == min(2, test["failed"])
+        for case in explained:
+            assert set(case["explanations"]) == {"integrated_gradients", "lime", "rollout"}
+            words = {w for w, _ in case["explanations"]["lime"]}
+            assert words & set(case["inputs"][0].split())
+    assert "explanations (top tokens of the predicted label):" in result.stdout.str()
+    assert "integrated_gradients:" in result.stdout.str()
