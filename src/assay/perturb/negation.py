@@ -15,63 +15,17 @@ from dataclasses import dataclass
 from functools import partial
 
 from .base import Perturbation, deterministic
+from .wordclasses import (
+    ADVERBS, AUX, BE, CLAUSE_BREAK, CONTRACTION_HEADS, DETERMINERS, DO, HAVE, INTRO, MODALS, NEGATORS,
+    NON_FINITE, NO_CLAUSE, NPI, NT_BARE, NT_TO_AUX, NT_TO_DO, OBJECT_STARTS, PLURAL_NOUNS, PLURAL_PRONOUNS,
+    PREPOSITIONS, PRONOUNS, RELATIVE, SENTENCE_ADVERBS, SINGULAR_DETERMINERS, SUBJECT_PRONOUNS, SUBORDINATORS,
+    THIRD_PRONOUNS, TIME_ADVERBS, WH,
+)
 from .verbs import IRREGULAR, SAME_PAST, VERBS, base_of_past, base_of_third, is_participle, past, third_person
 
 _TOKEN = re.compile(
     r"https?://\S+|www\.\S+|[@#]\w+|[A-Za-z]+(?:['’][A-Za-z]+)*|\d+(?:[.,:]\d+)*|[^\sA-Za-z\d]"
 )
-
-BE = {"is", "are", "was", "were", "am"}
-MODALS = {"can", "could", "will", "would", "shall", "should", "may", "might", "must"}
-HAVE = {"has", "have", "had"}
-DO = {"do", "does", "did"}
-AUX = BE | MODALS | HAVE | DO
-PLURAL_PRONOUNS = {"i", "you", "we", "they"}
-THIRD_PRONOUNS = {"he", "she", "it", "this", "that", "everyone", "everything", "everybody", "someone",
-                  "something", "somebody", "one"}
-PRONOUNS = PLURAL_PRONOUNS | THIRD_PRONOUNS | {"there", "here"}
-_CONTRACTION_HEADS = PRONOUNS | {"what", "who", "where", "how"}
-NEGATORS = {"not", "never", "no", "nothing", "nobody", "none", "neither", "nor", "nowhere", "cannot", "noone"}
-_NT_BARE = {"dont", "didnt", "doesnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt", "shouldnt",
-            "wouldnt", "wont", "havent", "hasnt", "hadnt", "aint", "mustnt"}
-ADVERBS = {"really", "actually", "truly", "totally", "absolutely", "completely", "entirely", "fully",
-           "definitely", "honestly", "just", "simply", "literally", "certainly", "genuinely", "already",
-           "ever", "even"}
-DETERMINERS = {"the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "this", "that", "these",
-               "those", "every", "each", "some", "any", "all", "both", "another", "no", "what", "which"}
-PREPOSITIONS = {"to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "into", "onto", "over",
-                "under", "after", "before", "during", "through", "than", "as", "via", "per", "very", "so",
-                "too", "more", "most", "less", "quite", "and", "or", "but"}
-SUBORDINATORS = {"when", "if", "because", "although", "though", "while", "since", "after", "before", "as",
-                 "unless", "until", "once", "whenever", "whereas", "whether", "even"}
-INTRO = {"honestly", "well", "so", "ok", "okay", "yes", "yeah", "oh", "wow", "sadly", "unfortunately",
-         "luckily", "thankfully", "fortunately", "however", "anyway", "btw", "seriously", "overall", "today",
-         "yesterday", "tonight", "finally", "again", "first", "then", "now", "and", "but", "plus", "lol",
-         "omg", "hey", "hi", "hello", "ugh", "also", "still", "sure"}
-WH = {"what", "why", "how", "where", "when", "who", "which", "whose", "whom"}
-RELATIVE = {"who", "which", "whom", "whose", "that", "where"}
-_CLAUSE_BREAK = {",", ";", ":", "but", "because", "although", "though", "while", "so", "or", "since", "unless",
-                 "until", "and", "-", "—"}
-_NPI = {"any", "anymore", "yet", "either", "ever", "anything", "anyone", "anybody", "anywhere"}
-# After these, has / have / had is the main verb: "I have a question", "We had to wait".
-_OBJECT_STARTS = (DETERMINERS - {"no"}) | {"to", "two", "three", "many", "much", "lots", "enough", "several", "it",
-                                           "them", "him", "her", "us", "me", "you", "plenty", "one", "more"}
-_TIME_ADVERBS = {"now", "finally", "still", "always", "also", "recently", "officially", "since", "once"}
-_SUBJECT_PRONOUNS = {"i", "we", "you", "they", "he", "she", "it"}
-_SINGULAR_DETERMINERS = {"the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "this", "that",
-                         "every", "each"}
-_NO_CLAUSE = {"thanks", "thank", "thx", "please", "congrats", "congratulations", "cheers", "sorry"}
-_PLURAL_NOUNS = {"people", "children", "men", "women", "folks", "kids", "staff", "crew", "police"}
-
-_NT_TO_AUX = {
-    "isn't": "is", "aren't": "are", "wasn't": "was", "weren't": "were", "haven't": "have", "hasn't": "has",
-    "hadn't": "had", "won't": "will", "wouldn't": "would", "can't": "can", "couldn't": "could",
-    "shouldn't": "should", "mustn't": "must", "mightn't": "might", "shan't": "shall", "cannot": "can",
-    "isnt": "is", "arent": "are", "wasnt": "was", "werent": "were", "havent": "have", "hasnt": "has",
-    "hadnt": "had", "wont": "will", "wouldnt": "would", "cant": "can", "couldnt": "could", "shouldnt": "should",
-    "mustnt": "must",
-}
-_NT_TO_DO = {"don't": "do", "doesn't": "does", "didn't": "did", "dont": "do", "doesnt": "does", "didnt": "did"}
 
 
 @dataclass(frozen=True)
@@ -153,7 +107,7 @@ def _clause_start(toks: list[Tok]) -> int:
 
 def _next_word(toks: list[Tok], i: int, skip_adverbs: bool = True) -> int | None:
     k = i + 1
-    while k < len(toks) and skip_adverbs and (toks[k].lw in ADVERBS or toks[k].lw in _TIME_ADVERBS):
+    while k < len(toks) and skip_adverbs and (toks[k].lw in ADVERBS or toks[k].lw in TIME_ADVERBS):
         k += 1
     return k if k < len(toks) and toks[k].is_word else None
 
@@ -176,9 +130,9 @@ def _verb_form(word: str) -> tuple[str, str] | None:
 
 def _later_aux(toks: list[Tok], i: int) -> bool:
     for t in toks[i + 1:]:
-        if t.lw in _CLAUSE_BREAK:
+        if t.lw in CLAUSE_BREAK:
             return False
-        if t.lw in AUX or t.lw.endswith("n't") or t.lw in _NT_BARE:
+        if t.lw in AUX or t.lw.endswith("n't") or t.lw in NT_BARE:
             return True
     return False
 
@@ -187,8 +141,16 @@ def _later_aux(toks: list[Tok], i: int) -> bool:
 def _negate_aux(toks: list[Tok], i: int, contracted: bool) -> list[Edit]:
     t, w = toks[i], toks[i].lw
     nxt = toks[i + 1].lw if i + 1 < len(toks) else ""
-    if nxt in NEGATORS or nxt.endswith("n't"):
-        raise _Ambiguous
+    if any(tok.lw in NEGATORS or tok.lw.endswith("n't") for tok in toks[i + 1:i + 4]):
+        raise _Ambiguous  # "is not", "is also not done"
+    if nxt in {"but", "and", "or", "so", "too", "as", "if", "because", "though"}:
+        raise _Ambiguous  # "I will but right now ...": elliptical
+    inverted = {"i", "we", "they", "he", "she", "you"} | ({"it", "there"} if w in BE | MODALS else set())
+    if nxt in inverted and "'" not in w:
+        raise _Ambiguous  # "how are you doing": an inverted question without "?"
+    if nxt in SENTENCE_ADVERBS and "'" not in w and w in BE | MODALS:
+        adverb = toks[i + 1]  # "were probably late" -> "were probably not late"
+        return [(adverb.end, adverb.end, _after(t.text, " not"))]
     if "'" in w:
         head, tail = w.split("'", 1)
         k = _next_word(toks, i)
@@ -207,13 +169,15 @@ def _negate_aux(toks: list[Tok], i: int, contracted: bool) -> list[Edit]:
         k += 1  # "We have all wasted a day"
     if w in HAVE and (k is None or not (is_participle(toks[k].lw) or toks[k].lw == "been")):
         following = toks[i + 1] if i + 1 < len(toks) else None
-        if following is None or not (following.lw in _OBJECT_STARTS or following.text[:1].isdigit()):
+        if following is None or not (following.lw in OBJECT_STARTS or following.text[:1].isdigit()):
             raise _Ambiguous  # "We have.", "It has reopened" (unknown participle), "We had fun"
         do = {"has": "does", "have": "do", "had": "did"}[w]
         return [(t.start, t.end, _cased(t.text, f"{do}n't have" if contracted else f"{do} not have"))]
     if w in DO:
         if k is None:
             raise _Ambiguous  # "I did." - elliptical
+        if toks[k].lw not in VERBS and toks[k].lw not in OBJECT_STARTS:
+            raise _Ambiguous  # "she just did but ...", "did DM"
         if toks[k].lw not in VERBS:
             return [(t.start, t.end, _cased(t.text, f"{w}n't do" if contracted else f"{w} not do"))]
     if w == "am":
@@ -239,7 +203,7 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
     if _is_question(toks):
         return None
     s = _clause_start(toks)
-    if s >= len(toks) or toks[s].lw in WH or toks[s].lw in _NO_CLAUSE:
+    if s >= len(toks) or toks[s].lw in WH or toks[s].lw in NO_CLAUSE:
         return None
     for i in range(s, len(toks)):
         t, w = toks[i], toks[i].lw
@@ -247,12 +211,12 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             if t.text in ",;:" and i > s:
                 raise _Ambiguous
             continue
-        if w in NEGATORS or w.endswith("n't") or w in _NT_BARE:
+        if w in NEGATORS or w.endswith("n't") or w in NT_BARE:
             raise _Ambiguous
         if i > s and (w in RELATIVE or w in SUBORDINATORS):
             raise _Ambiguous
         head = w.split("'", 1)[0]
-        if w in AUX or ("'" in w and head in _CONTRACTION_HEADS and w.split("'", 1)[1] in ("m", "re", "s", "ll", "ve", "d")):
+        if w in AUX or ("'" in w and head in CONTRACTION_HEADS and w.split("'", 1)[1] in ("m", "re", "s", "ll", "ve", "d")):
             if i > s and toks[i - 1].lw == "to":
                 continue  # "happy to have had you on board": not a finite verb
             if w == "am" and not (i > s and toks[i - 1].lw == "i"):
@@ -274,7 +238,7 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             if not (i == s + 1 and toks[s].lw in THIRD_PRONOUNS):
                 raise _Ambiguous
         if i == s:
-            if kind == "past" and base not in SAME_PAST and nxt in _OBJECT_STARTS:
+            if kind == "past" and base not in SAME_PAST and nxt in OBJECT_STARTS:
                 return _do_support(toks, i, i, "did", base, contracted)  # "Loved it." (no subject)
             raise _Ambiguous  # an imperative or a dropped subject: "Love this airline"
         first = i
@@ -282,7 +246,7 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             first -= 1
         subject = toks[s:first]
         prev = toks[first - 1].lw
-        if prev in DETERMINERS or prev in PREPOSITIONS or not toks[first - 1].is_word:
+        if prev in DETERMINERS or prev in PREPOSITIONS or prev in NON_FINITE or not toks[first - 1].is_word:
             continue
         if len(subject) == 1 and subject[0].lw in PRONOUNS:
             pron = subject[0].lw
@@ -295,22 +259,24 @@ def _negate_sentence(toks: list[Tok], contracted: bool) -> list[Edit] | None:
             if kind == "base" and pron in PLURAL_PRONOUNS:
                 return _do_support(toks, first, i, "do", base, contracted)
             continue
-        if (any(tok.lw in PRONOUNS for tok in subject[1:]) or subject[0].lw in _SUBJECT_PRONOUNS
+        if (any(tok.lw in PRONOUNS for tok in subject[1:]) or subject[0].lw in SUBJECT_PRONOUNS
                 or all(tok.lw in ADVERBS or tok.lw in INTRO for tok in subject)
                 or len(subject) > 6 or nxt == "by" or _later_aux(toks, i)):
             continue  # "The flight I booked was late": the main verb comes later
         if kind == "past" and base not in SAME_PAST:
             if nxt in PREPOSITIONS and _participle(base) == w:
                 continue  # "A match made in heaven": a participle, not the main verb
+            name = len(subject) == 1 and subject[0].text[:1].isupper() and not subject[0].text.isupper()
+            if subject[0].lw not in DETERMINERS | THIRD_PRONOUNS and not name and _participle(base) == w:
+                continue  # "flight delayed 3 hours", "DM sent.": a headline-style passive
             return _do_support(toks, first, i, "did", base, contracted)
         if kind == "third":
-            singular = subject[0].lw in _SINGULAR_DETERMINERS or (len(subject) == 1 and subject[0].text[:1].isupper())
-            if singular and nxt and toks[i + 1].is_word:
+            if subject[0].lw in SINGULAR_DETERMINERS and nxt and toks[i + 1].is_word:
                 return _do_support(toks, first, i, "does", base, contracted)
-            continue  # "5 gate changes, two delays": a plural noun, not a verb
+            continue  # "5 gate changes", "Good times": a plural noun, not a verb
         last = subject[-1].lw
         plural = (last.endswith("s") and "'" not in last and not last.endswith(("ss", "us", "is"))
-                  and subject[0].lw in DETERMINERS) or (len(subject) == 1 and last in _PLURAL_NOUNS)
+                  and subject[0].lw in DETERMINERS) or (len(subject) == 1 and last in PLURAL_NOUNS)
         if kind == "base" and plural:
             return _do_support(toks, first, i, "do", base, contracted)
     return None
@@ -357,17 +323,19 @@ def _unnegate_sentence(toks: list[Tok]) -> list[Edit] | None:
     s = _clause_start(toks)
     for i in range(s, len(toks)):
         t, w = toks[i], toks[i].lw
-        if w in _NT_TO_DO:
-            return _remove_do(toks, i, i, _NT_TO_DO[w], s)
-        if w in _NT_TO_AUX:
-            return [(t.start, t.end, _cased(t.text, _NT_TO_AUX[w]))]
+        if w in NT_TO_DO:
+            return _remove_do(toks, i, i, NT_TO_DO[w], s)
+        if w in NT_TO_AUX:
+            return [(t.start, t.end, _cased(t.text, NT_TO_AUX[w]))]
         if w == "aint":
             raise _Ambiguous
         if w == "not" and i > s:
             prev = toks[i - 1]
             if prev.lw in DO:
                 return _remove_do(toks, i - 1, i, prev.lw, s)
-            if prev.lw in AUX or (prev.lw.split("'", 1)[0] in _CONTRACTION_HEADS and "'" in prev.lw):
+            if prev.lw in AUX or (prev.lw.split("'", 1)[0] in CONTRACTION_HEADS and "'" in prev.lw):
+                if i + 1 >= len(toks) or not toks[i + 1].is_word:
+                    raise _Ambiguous  # "I can NOT- It says ...": elliptical
                 return [(prev.end, t.end, "")]
         if w == "never":
             if i == s:
@@ -381,7 +349,7 @@ def _unnegate_sentence(toks: list[Tok]) -> list[Edit] | None:
 def _has_polarity_item(toks: list[Tok], after: int) -> bool:
     words = [t.lw for t in toks if t.start >= after]
     pairs = {" ".join(p) for p in zip(words, words[1:])}
-    return bool(_NPI & set(words)) or bool({"at all", "any more", "any longer"} & pairs)
+    return bool(NPI & set(words)) or bool({"at all", "any more", "any longer"} & pairs)
 
 
 def remove_negation(text: str) -> list[str]:
