@@ -53,8 +53,8 @@ def test_sweeps_make_one_item_per_layer_and_head(pytester, model_dir):
     random_test = report[("test_random", None)]
     assert random_test["cases"] == 3 * 8 and len(random_test["extra"]["agreement_per_draw"]) == 3
     # The suite's MFT labels serve as gold labels, so accuracy figures exist.
-    assert "accuracy_drop" in report[("test_layers", "L1")]["extra"]
-    assert report[("test_labelled", "L0")]["cases"] == 2
+    assert "accuracy_drop" in report[("test_layers[L1]", "L1")]["extra"]
+    assert report[("test_labelled[L0]", "L0")]["cases"] == 2
     # Agreement and failure rate describe the same thing.
     for t in report.values():
         if t["type"] == "HEADS" and t["extra"].get("masks") and len(t["extra"]["masks"]) == 1:

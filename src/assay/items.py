@@ -52,6 +52,11 @@ class AssayItem(pytest.Item):
         return cls.from_parent(parent, name=name, nodeid=f"{parent.nodeid}::{name}", decl=decl,
                                model_name=model_name, part=part)
 
+    @property
+    def test_name(self) -> str:
+        """The name reports and baselines match on: the declaration's, plus the layer / head of a sweep."""
+        return f"{self.decl.name}[{self.part}]" if self.part else str(self.decl.name)
+
     def setup(self) -> None:
         self._request._fillfixtures()
         # Resolve the model here, so that a model that cannot load is a setup error of every item.

@@ -100,6 +100,7 @@ class AssaySession:
         comparison = record.get("baseline")
         if comparison and comparison.get("status") == "regressed":
             failed = True
+            record.update(outcome="failed", passed=False)
             message = f"regressed against the baseline: {comparison.get('reason', '')}\n" + message
         item.assay_result = record
         for key in JUNIT_PROPERTIES:
@@ -111,15 +112,16 @@ class AssaySession:
 
     def _record(self, item: AssayItem, result: TestResult, model: Any) -> dict[str, Any]:
         record = result.to_dict()
-        record.update(nodeid=item.nodeid, outcome="passed" if result.passed else "failed", error=None,
-                      part=item.part, model_info=model_info(item.model_name, model, self.registry))
+        record.update(nodeid=item.nodeid, name=item.test_name, part=item.part, error=None,
+                      outcome="passed" if result.passed else "failed",
+                      model_info=model_info(item.model_name, model, self.registry))
         if record["type"] == "HEADS":
             extra = record["extra"]
             record["junit_extra"] = {k: extra[k] for k in ("layer", "head", "agreement", "accuracy_drop") if k in extra}
         if self.baseline is not None:
             from .baseline import compare_test
 
-            previous = self.baseline.lookup(record["name"], record["model"])
+            previous = self.baseline.lookup(record["name"], record["model"], run_models=[s.name for s in self.specs])
             opt = self.config.getoption
             record["baseline"] = compare_test(record, previous, max_regression=opt("assay_max_regression"),
                                               alpha=opt("assay_alpha")).to_dict()
@@ -170,7 +172,7 @@ class AssaySession:
 
 def identity(item: AssayItem) -> dict[str, Any]:
     decl = item.decl
-    return {"nodeid": item.nodeid, "name": decl.name, "type": decl.test_type, "capability": decl.capability,
+    return {"nodeid": item.nodeid, "name": item.test_name, "type": decl.test_type, "capability": decl.capability,
             "description": decl.description, "model": item.model_name, "max_failure_rate": decl.max_failure_rate,
             "seed": decl.seed, "part": item.part}
 
