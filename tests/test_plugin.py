@@ -250,3 +250,30 @@ test_s = MFT(template("{x} {y}", x=list("abcdefgh"), y=list("abcdefgh")), "posit
     assert [r["seed"] for r in reports] == [0, 7]
     assert reports[1]["tests"][0]["seed"] == 7
     assert reports[0]["tests"][0]["fingerprint"] != reports[1]["tests"][0]["fingerprint"]
+
+
+def test_several_models_side_by_side(pytester):
+    pytester.makeconftest(FAKE_MODEL + '''
+class Pessimist(KeywordModel):
+    def predict_proba(self, inputs):
+        return np.tile([0.8, 0.1, 0.1], (len(inputs), 1))
+
+@pytest.fixture(scope="session")
+def models():
+    return {"keyword": KeywordModel(), "pessimist": Pessimist()}
+
+@pytest.fixture
+def assay_model(request, models):
+    return models[request.node.model_name]
+''')
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest("--assay-model=keyword=a", "--assay-model=pessimist=b", "--assay-report=r.json")
+    result.assert_outcomes(passed=6, failed=4)
+    text = result.stdout.str()
+    block = text[text.index("models side by side"):].splitlines()
+    assert "keyword" in block[1] and "pessimist" in block[1]
+    negation = next(line for line in block if line.startswith("Negation MFT"))
+    assert "100.0% 1/1" in negation and "0.0% 0/1" in negation
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert sorted({t["model"] for t in report["tests"]}) == ["keyword", "pessimist"]
+    assert sorted(m["name"] for m in report["models"]) == ["keyword", "pessimist"]

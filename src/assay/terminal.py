@@ -45,6 +45,26 @@ def summary_lines(records: Iterable[dict[str, Any]], width: int = 100) -> list[s
             elif r.get("outcome") == "error":
                 lines.append(f"  ERROR  {r['name']}: {r.get('error')}"[:width])
         lines.append("")
+    if len(models) > 1:
+        lines.extend(side_by_side(records, models, width))
+    return lines
+
+
+def side_by_side(records: list[dict[str, Any]], models: list[str], width: int = 100) -> list[str]:
+    """One row per capability and type, one column per model: the models compared at a glance."""
+    label_width = 30
+    cell_width = max(14, min(18, (width - label_width) // len(models)))
+    header = f"{'capability / type':<{label_width}}" + "".join(f"{m[:cell_width - 1]:>{cell_width}}" for m in models)
+    lines = ["models side by side: failure rate of cases (tests failed / tests)", header[:width]]
+    keys = sorted({(r["capability"], r["type"]) for r in records}, key=lambda k: (k[0], TYPES.index(k[1])
+                                                                                 if k[1] in TYPES else 9))
+    for cap, kind in keys:
+        row = f"{(cap[:label_width - 7] + ' ' + kind):<{label_width}}"
+        for model in models:
+            cell = [r for r in records if r["model"] == model and r["capability"] == cap and r["type"] == kind]
+            row += f"{_cell(cell):>{cell_width}}"
+        lines.append(row[:width])
+    lines.append("")
     return lines
 
 
