@@ -277,3 +277,23 @@ def assay_model(request, models):
     report = json.loads((pytester.path / "r.json").read_text())
     assert sorted({t["model"] for t in report["tests"]}) == ["keyword", "pessimist"]
     assert sorted(m["name"] for m in report["models"]) == ["keyword", "pessimist"]
+
+
+def test_hypothesis_search_reports_a_minimal_failing_perturbation(pytester):
+    pytester.makeconftest(FAKE_MODEL)
+    pytester.makepyfile(test_suite='''
+from assay import INV
+test_case = INV(["the seat was bad", "fine"], lambda s: [s + "."], search=2, search_kinds=["case"],
+                max_failure_rate=0.0)
+''')
+    runs = []
+    for _ in range(2):
+        result = pytester.runpytest("--assay-report=r.json")
+        result.assert_outcomes(passed=1)  # the fixed sample passes: only the search finds a failure
+        runs.append(json.loads((pytester.path / "r.json").read_text())["tests"][0]["extra"]["search"])
+    assert runs[0] == runs[1]  # deterministic
+    (found,) = runs[0]  # "fine" has no failing case edit for this model
+    assert found["original"] == "the seat was bad" and found["original_label"] == "negative"
+    assert found["found_label"] == "positive"
+    # Only the case changed, and the cue word lost its lower-case form.
+    assert found["found"].lower() == "the seat was bad" and "bad" not in found["found"]

@@ -277,10 +277,29 @@ class INV(_Changed):
 
     test_type: ClassVar[str] = "INV"
     tolerance: float | None = None
+    search: int = 0
+    search_kinds: tuple[str, ...] = ("typos", "punctuation", "case", "contractions")
+    search_examples: int = 100
 
-    def __init__(self, data: Any = None, perturbation: Any = None, *, tolerance: float | None = None, **kwargs: Any):
+    def __init__(self, data: Any = None, perturbation: Any = None, *, tolerance: float | None = None,
+                 search: int = 0, search_kinds: Sequence[str] | None = None, search_examples: int = 100,
+                 **kwargs: Any):
+        """``search=K``: besides the seeded sample, let Hypothesis look for a failing perturbation of
+        the first K originals and shrink each one it finds to the smallest (see assay.strategies)."""
         _Changed.__init__(self, data, perturbation, **kwargs)
         object.__setattr__(self, "tolerance", tolerance)
+        object.__setattr__(self, "search", search)
+        if search_kinds is not None:
+            object.__setattr__(self, "search_kinds", tuple(search_kinds))
+        object.__setattr__(self, "search_examples", search_examples)
+
+    def _validate_source(self) -> None:
+        super()._validate_source()
+        for name, value in (("search", self.search), ("search_examples", self.search_examples)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise DeclarationError(f"{name}={value!r} must be a non-negative integer")
+        if self.search and not self.search_kinds:
+            raise DeclarationError("search_kinds must name at least one kind of edit")
 
     def _default_expectation(self) -> _expect.Expectation:
         return _expect.invariant(self.tolerance)

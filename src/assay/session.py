@@ -92,8 +92,16 @@ class AssaySession:
             store = self.store_for(item, model)
             store.ensure(decl.inputs())
             result = evaluate(decl, item.model_name, store.labels, store)
+            if getattr(decl, "search", 0):
+                from .search import search_counterexamples
+
+                result.extra["search"] = search_counterexamples(decl, store, store.labels)
         record = self._record(item, result, model)
         message = failure_message(result, self.examples)
+        if result.extra.get("search"):
+            from .search import format_counterexamples
+
+            message += "\n" + format_counterexamples(result.extra["search"])
         failed = not result.passed
         if failed and self.explain and decl.test_type != "HEADS":
             message += self._explain(result, model, record)

@@ -19,7 +19,8 @@ _COMMON = {"name", "type", "capability", "description", "max_failure_rate", "see
 _SOURCE = {"template", "templates", "slots", "data", "inputs", "n"}
 _ALLOWED = {
     "MFT": _COMMON | _SOURCE | {"label", "labels", "expect", "template_labels"},
-    "INV": _COMMON | _SOURCE | {"perturb", "tolerance", "side", "groups", "expect"},
+    "INV": _COMMON | _SOURCE | {"perturb", "tolerance", "side", "groups", "expect", "search", "search_kinds",
+                                "search_examples"},
     "DIR": _COMMON | _SOURCE | {"perturb", "side", "groups", "pairs", "expect"},
     "HEADS": _COMMON | {"check", "data", "inputs", "n", "fraction", "draws", "min_agreement", "max_changed",
                         "max_accuracy_drop", "text_column", "label_column"},
@@ -96,7 +97,8 @@ def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
     perturbation = _perturbations(entry.get("perturb")) if "perturb" in entry else None
     extra: dict[str, Any] = {"side": entry.get("side", "both"), "n": entry.get("n")}
     if kind == "INV":
-        return INV(source, perturbation, groups=groups, tolerance=entry.get("tolerance"), **extra, **common)
+        search = {k: entry[k] for k in ("search", "search_kinds", "search_examples") if k in entry}
+        return INV(source, perturbation, groups=groups, tolerance=entry.get("tolerance"), **search, **extra, **common)
     return DIR(source, perturbation, groups=groups, pairs=pairs, **extra, **common)
 
 
