@@ -155,6 +155,7 @@ def test_baseline_section_and_head_heatmap():
     page = render_html(sample_report())
     assert 'id="baseline"' in page and "↑ +75.0 pp" in page and 'class="badge regressed"' in page
     assert "data:image/png;base64," in page and 'id="heads"' in page
+    assert "layer = 1 · head = 2 · agreement = 0.9 · heatmap below" in page  # head-check figures, matrix plotted
     without = sample_report()
     without["tests"] = [t for t in without["tests"] if "baseline" not in t and t["type"] != "HEADS"]
     bare = render_html(without)

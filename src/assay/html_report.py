@@ -415,10 +415,19 @@ def _by_perturbation(table: object) -> str:
 def _extra(extra: object) -> str:
     if not isinstance(extra, Mapping):
         return ""
-    items = [(k, v) for k, v in extra.items() if k != "importance" and not isinstance(v, (list, dict))]
-    if not items:
+    def short(value: object) -> str | None:  # scalars and short lists of scalars; matrices are plotted
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        if isinstance(value, (str, int, bool)) or value is None:
+            return str(value)
+        if isinstance(value, list) and len(value) <= 8 and all(isinstance(v, (str, int, float)) for v in value):
+            return "[" + ", ".join(short(v) or "" for v in value) + "]"
+        return None
+
+    items = [(k, short(v)) for k, v in extra.items() if k != "importance"]
+    shown = " · ".join(f"{esc(k)} = {esc(v)}" for k, v in items if v is not None)
+    if not shown:
         return ""
-    shown = " · ".join(f"{esc(k)} = {esc(f'{v:.4g}' if isinstance(v, float) else v)}" for k, v in items)
     note = " · heatmap below" if "importance" in extra else ""
     return f'<p class="legend">{shown}{note}</p>'
 
