@@ -40,7 +40,7 @@ table.matrix td.cell{text-align:center;min-width:92px;font-variant-numeric:tabul
 .cell small{display:block;color:#333a;font-size:11px}.cell.none{color:#aab}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .passed .badge,.badge.passed,.badge.improved{background:var(--pass)}.failed .badge,.badge.failed,.badge.regressed{background:var(--fail)}
-.error .badge,.badge.error{background:var(--err)}.badge.unchanged,.badge.new,.badge.not_comparable{background:#8a94a6}
+.error .badge,.badge.error{background:var(--err)}.skipped .badge{background:#8a94a6}details.test.skipped{border-left-color:#8a94a6}.badge.unchanged,.badge.new,.badge.not_comparable{background:#8a94a6}
 .tag{display:inline-block;border:1px solid var(--line);border-radius:4px;padding:0 5px;font-size:12px;color:var(--mute);background:#fafbfc}
 details.test{background:#fff;border:1px solid var(--line);border-left:5px solid var(--pass);border-radius:6px;margin:8px 0}
 details.test.failed{border-left-color:var(--fail)}details.test.error{border-left-color:var(--err)}
@@ -367,7 +367,7 @@ def heatmap_png(matrix: list[list[float]], *, title: str = "") -> str:
 
 
 def _test_details(test: dict, labels: list[str] | None) -> str:
-    outcome = test.get("outcome") if test.get("outcome") in ("passed", "failed", "error") else "error"
+    outcome = test.get("outcome") if test.get("outcome") in ("passed", "failed", "error", "skipped") else "error"
     rate = test.get("failure_rate")
     rate_text = (f"{rate:.1%} failed ({esc(test.get('failed'))}/{esc(test.get('cases'))}, 95% CI "
                  f"{_pct(test.get('ci_low'))}–{_pct(test.get('ci_high'))}) · threshold {_pct(test.get('max_failure_rate'))}"
@@ -396,7 +396,7 @@ def _test_details(test: dict, labels: list[str] | None) -> str:
                     '<table class="cases">' + "".join(_case(c, labels, str(test.get("type"))) for c in cases) + "</table>")
         if any(c.get("explanations") for c in cases):
             body.append(ATTRIBUTION_LEGEND)
-    opened = " open" if outcome != "passed" else ""
+    opened = " open" if outcome in ("failed", "error") else ""
     return (f'<details class="test {outcome}" id="{test["_anchor"]}"{opened}>{summary}<div class="body">'
             + "".join(body) + "</div></details>")
 
