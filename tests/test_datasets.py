@@ -51,6 +51,14 @@ def test_tsv_with_bom_and_explicit_columns(tmp_path):
     assert data.labels == ("1", "0")
 
 
+def test_csv_with_crlf_and_a_very_long_quoted_field(tmp_path):
+    long_text = "x" * 300_000  # beyond the csv module's default field limit
+    path = write(tmp_path / "d.csv", f'text,label\r\n"{long_text}",neutral\r\n"two\r\nlines 😀",positive\r\n')
+    data = dataset(path)
+    assert data[0] == long_text and data[1] == "two\r\nlines 😀"
+    assert data.labels == ("neutral", "positive")
+
+
 def test_pairs_from_text_b_column(tmp_path):
     path = write(tmp_path / "p.tsv", "query\ttitle\tlabel\nred shoes\tRed running shoes\trelevant\ncat\tDog food\tirrelevant\n")
     data = dataset(path, text_b_column="title")

@@ -60,12 +60,12 @@ class _FileSource:
         return texts, None
 
 
-def _raise_field_limit() -> None:
+def _raise_field_limit() -> int:
+    """Allow very long fields (reviews of any length); returns the previous limit to restore."""
     limit = sys.maxsize
     while True:
         try:
-            csv.field_size_limit(limit)
-            return
+            return csv.field_size_limit(limit)
         except OverflowError:
             limit //= 10
 
@@ -96,7 +96,14 @@ def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], w
 
 def _read_table(src: _FileSource) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
     delimiter = src.delimiter or ("\t" if src.path.suffix.lower() == ".tsv" else ",")
-    _raise_field_limit()
+    previous_limit = _raise_field_limit()
+    try:
+        return _parse_table(src, delimiter)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _parse_table(src: _FileSource, delimiter: str) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
     with open(src.path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f, delimiter=delimiter)
         header = next(reader, None)
