@@ -18,18 +18,12 @@ from .templates import Template, template
 
 def __getattr__(name: str):
     # Heavier parts load on first use, so that `import assay` (and collection) stays fast.
-    if name == "perturb":
-        from . import perturb
+    import importlib
 
-        return perturb
+    if name in ("perturb", "strategies", "heads"):
+        return importlib.import_module(f"{__name__}.{name}")
     if name == "dataset":
-        from .datasets import dataset
-
-        return dataset
-    if name == "strategies":
-        from . import strategies
-
-        return strategies
+        return importlib.import_module(f"{__name__}.datasets").dataset
     raise AttributeError(f"module 'assay' has no attribute {name!r}")
 
 

@@ -198,7 +198,11 @@ class _Changed(AssayTest):
         p = self.perturbation
         if p is None:
             return []
-        return list(p) if isinstance(p, (list, tuple)) else [p]
+        found = list(p) if isinstance(p, (list, tuple)) else [p]
+        if self.seed:
+            # A declaration's seed (and --assay-seed) also redraws its seeded perturbations.
+            found = [q.with_seed(getattr(q, "seed", 0) + self.seed) if hasattr(q, "with_seed") else q for q in found]
+        return found
 
     def _validate_source(self) -> None:
         if self.side not in SIDES:
