@@ -114,7 +114,7 @@ class HFClassifier:
     def fingerprint(self) -> str:
         """sha256 over the weights, tokenizer files and config: stable across processes."""
         if self._fingerprint is None:
-            from assay.engine.loading import fingerprint
+            from assay.engine.fingerprint import fingerprint
 
             self._fingerprint = fingerprint(self._fingerprint_files, self.cache)
         return self._fingerprint

@@ -6,13 +6,11 @@ says what to do.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import torch
 
 from assay.engine import device as devices
 from assay.engine.cache import PredictionCache
@@ -28,7 +26,6 @@ TOKENIZER_FILES = (
 VOCAB_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model")
 HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model"]
 SENTENCE_TRANSFORMERS_FILES = ("modules.json", "config_sentence_transformers.json")
-_FILE_HASHES: dict[tuple[str, int, int], str] = {}
 
 
 def _one_line(error: BaseException) -> str:
@@ -95,33 +92,6 @@ def weight_files(folder: Path, source: str, allow_pickle: bool) -> list[Path]:
     if pickles:
         return pickles
     raise ModelLoadError(f"model {source} has no weights (model.safetensors); save the model with model.save_pretrained(folder)")
-
-
-def file_sha256(path: Path, store: PredictionCache | None = None) -> str:
-    """sha256 of a file, streamed; remembered per (path, mtime, size) in memory and in the cache."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key in _FILE_HASHES:
-        return _FILE_HASHES[key]
-    known = store.get_file_hash(*key) if store is not None else None
-    if known is None:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        known = digest.hexdigest()
-        if store is not None:
-            store.put_file_hash(*key, known)
-    _FILE_HASHES[key] = known
-    return known
-
-
-def fingerprint(files: Sequence[Path], store: PredictionCache | None = None) -> str:
-    """sha256 over the named files' hashes: weights, tokenizer files and config."""
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        digest.update(f"{path.name}:{file_sha256(path, store)}\n".encode())
-    return digest.hexdigest()
 
 
 def check_classifier_config(config, folder: Path, source: str) -> None:
