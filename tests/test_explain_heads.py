@@ -132,3 +132,9 @@ def test_tables_plots_and_run_functions(scores, tokenizer, tmp_path):
     assert lines[header + 2].startswith("| 1.3 | 7 |")  # the most important head comes first
     with pytest.raises(ValueError, match=r"\(2, 4\)"):
         run_functions(model, tokenizer, TEXTS, tmp_path / "bad", np.ones((3, 3)))
+
+
+def test_inputs_longer_than_the_position_table_are_truncated(tokenizer):
+    long_text = " ".join(["the flight was late"] * 10)  # 40 words, the model has 16 positions
+    scores = head_function_scores(positional_model(tokenizer), tokenizer, [long_text])
+    assert scores["previous_token"][0, PREVIOUS_HEAD] > 0.95

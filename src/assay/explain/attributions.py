@@ -18,7 +18,7 @@ from captum._utils.models.model import Model as CaptumModel
 from captum.attr import LayerIntegratedGradients, LimeBase
 
 from assay.explain.rollout import rollout_scores
-from assay.explain.tokens import Encoded, collate, device_of, encode, perturb, predict_rows
+from assay.explain.tokens import Encoded, collate, device_of, encode_all, perturb, predict_rows
 from assay.inputs import Input
 
 METHODS = ("integrated_gradients", "lime", "rollout")
@@ -163,7 +163,7 @@ def explain_cases(
     Words are in input order (word pieces merged, the ``[SEP]`` boundary kept for pairs); a positive
     score means the word pushes the model towards the target class.
     """
-    encs = [encode(tokenizer, value) for value in inputs]
+    encs = encode_all(model, tokenizer, inputs)
     scored = explain_encoded(
         model, tokenizer, encs, targets, methods=methods, seed=seed, lime_samples=lime_samples,
         ig_steps=ig_steps, mode=mode,

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from assay.explain.attributions import METHODS, explain_encoded
-from assay.explain.tokens import Encoded, encode, perturb, predict_encoded, predict_rows
+from assay.explain.tokens import Encoded, encode_all, perturb, predict_encoded, predict_rows
 from assay.inputs import Input
 
 DEFAULT_KS = (1, 3, 5)
@@ -64,7 +64,7 @@ def faithfulness_report(
     the mean drop after removing k random words (same cases), and ``difference`` their difference.
     Cases with at most k words are left out for that k.
     """
-    encs = [encode(tokenizer, value) for value in inputs]
+    encs = encode_all(model, tokenizer, inputs)
     model.eval()
     if targets is None:
         targets = [int(i) for i in predict_encoded(model, tokenizer, encs).argmax(axis=1)]

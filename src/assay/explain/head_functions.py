@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from assay.explain.rollout import attention_maps
-from assay.explain.tokens import Encoded, encode
+from assay.explain.tokens import Encoded, encode_all
 from assay.inputs import Input
 
 FUNCTIONS = ("previous_token", "next_token", "cls", "sep", "same_word", "same_word_other_segment")
@@ -69,7 +69,7 @@ def head_function_scores(model, tokenizer, inputs: Sequence[Input]) -> dict[str,
 
     Needs attention weights: a model loaded with ``sdpa`` is switched to eager attention for the call.
     """
-    encs = [encode(tokenizer, value) for value in inputs]
+    encs = encode_all(model, tokenizer, inputs)
     model.eval()
     totals: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}

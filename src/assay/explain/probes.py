@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from assay.explain.tokens import collate, device_of, encode
+from assay.explain.tokens import collate, device_of, encode, encode_all
 from assay.inputs import Input, render
 
 POOLINGS = ("cls", "mean")
@@ -61,7 +61,7 @@ def pooled_hidden_states(
         raise ValueError(f"unknown pooling {unknown}; choose from {', '.join(POOLINGS)}")
     model.eval()
     device = device_of(model)
-    encs = [encode(tokenizer, v) for v in inputs]
+    encs = encode_all(model, tokenizer, inputs)
     parts: dict[str, list[np.ndarray]] = {p: [] for p in pooling}
     for start in range(0, len(encs), batch_size):
         chunk = encs[start : start + batch_size]

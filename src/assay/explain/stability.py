@@ -15,7 +15,7 @@ import numpy as np
 
 from assay.explain.attributions import METHODS, explain_encoded
 from assay.explain.faithfulness import top_features
-from assay.explain.tokens import Encoded, encode, predict_encoded
+from assay.explain.tokens import Encoded, encode_all, predict_encoded
 from assay.inputs import Input
 
 
@@ -89,7 +89,7 @@ def stability_report(
     every pair of seeds at ``reference_samples`` / ``reference_steps``; ``samples`` compares each
     smaller LIME sample count (IG step count) with the largest one, at the first seed.
     """
-    encs = [encode(tokenizer, value) for value in inputs]
+    encs = encode_all(model, tokenizer, inputs)
     model.eval()
     if targets is None:
         targets = [int(i) for i in predict_encoded(model, tokenizer, encs).argmax(axis=1)]

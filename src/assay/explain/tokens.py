@@ -103,6 +103,19 @@ def encode(tokenizer, value: Input, max_length: int | None = None) -> Encoded:
     return Encoded(value, ids, types, pieces, words, groups, boundary)
 
 
+def model_max_length(model, tokenizer) -> int:
+    """The longest input both the tokenizer and the model's position embeddings accept (at most 512)."""
+    limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
+    positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return min(limit, int(positions)) if isinstance(positions, int) and positions > 0 else limit
+
+
+def encode_all(model, tokenizer, inputs) -> list[Encoded]:
+    """Encode every input, truncated to what ``model`` accepts."""
+    limit = model_max_length(model, tokenizer)
+    return [encode(tokenizer, value, limit) for value in inputs]
+
+
 def replacement_id(tokenizer, mode: str) -> int | None:
     """The token id that stands in for a removed word (None for ``remove``)."""
     if mode not in PERTURBATION_MODES:
