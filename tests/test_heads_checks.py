@@ -10,7 +10,17 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast, DistilBertConfig, DistilBertForSequenceClassification
+from transformers import (
+    BertConfig,
+    BertForSequenceClassification,
+    BertTokenizerFast,
+    DistilBertConfig,
+    DistilBertForSequenceClassification,
+    ElectraConfig,
+    ElectraForSequenceClassification,
+    RobertaConfig,
+    RobertaForSequenceClassification,
+)
 
 from assay.errors import DataError
 from assay.heads.checks import harmful_heads, layer_ablation, paired_difference_interval, random_masking, single_head_ablation
@@ -97,6 +107,29 @@ def test_predict_under_masks_equals_one_mask_at_a_time(model, tokenizer):
         np.testing.assert_allclose(together[index], predict(model, tokenizer, inputs, mask=masks[index]), atol=1e-5)
     np.testing.assert_allclose(together[0], predict(model, tokenizer, inputs), atol=1e-6)
     assert not np.allclose(together[2], together[0], atol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["roberta", "electra"])
+def test_shared_prefix_rows_match_full_passes(kind, tokenizer):
+    """Masks that start at a later layer reuse the unmasked run's hidden states (ELECTRA: after the projection)."""
+    torch.manual_seed(0)
+    common = dict(vocab_size=tokenizer.vocab_size, num_hidden_layers=3, num_attention_heads=4, intermediate_size=37,
+                  num_labels=3, initializer_range=0.4, max_position_embeddings=40)
+    if kind == "roberta":
+        model = RobertaForSequenceClassification(RobertaConfig(hidden_size=32, pad_token_id=0, **common)).eval()
+        layers = model.roberta.encoder.layer
+    else:
+        model = ElectraForSequenceClassification(ElectraConfig(embedding_size=16, hidden_size=32, **common)).eval()
+        layers = model.electra.encoder.layer
+    masks = torch.ones(4, 3, 4)
+    masks[1, 2, 1] = 0.0  # last layer only
+    masks[2, 1, :] = 0.5  # from layer 1
+    masks[3, 0, 3] = 0.0  # from layer 0
+    inputs = SENTENCES[:6] + PAIRS
+    together = predict_under_masks(model, tokenizer, inputs, masks, batch_size=5)
+    for index in range(4):
+        np.testing.assert_allclose(together[index], predict(model, tokenizer, inputs, mask=masks[index]), atol=1e-5)
+    assert len(layers) == 3  # the full layer list is back
 
 
 def test_distilbert_without_token_types(tokenizer):

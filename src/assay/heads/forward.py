@@ -2,7 +2,8 @@
 
 ``predict_under_masks`` evaluates many head masks in few forward passes: every input is repeated
 once per mask, each repeated row carries its own mask (a ``[batch, layers, heads]`` per-row mask),
-and rows are batched in length order so padding stays small.
+rows are batched in length order so padding stays small, and the layers before a mask's first
+masked layer are computed once per input instead of once per row.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from assay.heads.masking import HeadMaskError, model_device, unwrap_model, check_mask, head_layout, mask_heads
+from assay.heads.masking import (
+    HeadMaskError,
+    capture_layer_inputs,
+    check_mask,
+    head_layout,
+    mask_heads,
+    model_device,
+    start_at_layer,
+    unwrap_model,
+)
 from assay.inputs import Input, check_input
 
 DEFAULT_BATCH_SIZE = 128
@@ -109,6 +119,13 @@ def length_order(encoded: Encoded) -> np.ndarray:
     return np.argsort(-encoded.lengths, kind="stable")
 
 
+def first_masked_layer(masks: torch.Tensor) -> np.ndarray:
+    """For each mask ``[M, L, H]``: the first layer with a head not at 1 (``L`` for an all-ones mask)."""
+    changed = (masks != 1).any(dim=-1).cpu().numpy()  # [M, L]
+    n_layers = changed.shape[1]
+    return np.where(changed.any(axis=1), changed.argmax(axis=1), n_layers)
+
+
 def predict_under_masks(
     model,
     tokenizer,
@@ -118,38 +135,53 @@ def predict_under_masks(
 ) -> np.ndarray:
     """Class probabilities ``[M, n, k]`` of every input under each of the ``M`` masks ``[M, L, H]``.
 
-    Each forward pass holds ``batch_size`` rows; a row is one (input, mask) pair with its own mask.
+    Inputs go in length-sorted chunks of ``batch_size``. Each chunk runs once unmasked, recording the
+    hidden states that enter every layer. A mask that leaves layers ``0..l-1`` untouched then only
+    needs layers ``l..`` : its rows start from the recorded input of layer ``l``. Rows are (input,
+    mask) pairs with one mask per row, ``batch_size`` rows per forward pass.
     """
     module = unwrap_model(model)
     encoded = as_encoded(tokenizer, inputs)
     n_layers, n_heads = head_layout(module)
     if not isinstance(masks, torch.Tensor) or masks.dim() != 3:
         shape = tuple(masks.shape) if isinstance(masks, torch.Tensor) else type(masks).__name__
-        raise HeadMaskError(
-            f"predict_under_masks needs masks of shape (M, {n_layers}, {n_heads}), got {shape}"
-        )
+        raise HeadMaskError(f"predict_under_masks needs masks of shape (M, {n_layers}, {n_heads}), got {shape}")
     device = model_device(module)
     masks = check_mask(module, masks.detach().to(device))
-    n, n_masks = len(encoded), int(masks.shape[0])
+    first = first_masked_layer(masks)
+    groups = [(layer, torch.from_numpy(np.flatnonzero(first == layer))) for layer in range(n_layers) if (first == layer).any()]
+    unmasked = torch.from_numpy(np.flatnonzero(first == n_layers))
     order = torch.from_numpy(length_order(encoded))
-    total = n * n_masks
-    out: np.ndarray | None = None
+    k = int(getattr(getattr(module, "config", None), "num_labels", 0))
+    out = np.zeros((int(masks.shape[0]), len(encoded), k), dtype=np.float32)
     with eval_mode(module), torch.inference_mode():
-        for start in range(0, total, batch_size):
-            rows = torch.arange(start, min(start + batch_size, total))
-            inputs_index = order[rows // n_masks]
-            mask_index = rows % n_masks
-            batch = model_inputs(module, encoded.rows(inputs_index), device)
-            with mask_heads(module, masks[mask_index.to(device)]):
-                logits = module(**batch).logits
-            probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-            if out is None:
-                out = np.zeros((n_masks, n, probs.shape[-1]), dtype=np.float32)
-            out[mask_index.numpy(), inputs_index.numpy()] = probs
-    if out is None:
-        k = int(getattr(getattr(module, "config", None), "num_labels", 0))
-        out = np.zeros((n_masks, 0, k), dtype=np.float32)
+        for start in range(0, len(encoded), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = model_inputs(module, encoded.rows(chunk), device)
+            with capture_layer_inputs(module) as states:
+                probs = _probs(module(**batch).logits)
+            out[np.ix_(unmasked.numpy(), chunk.numpy())] = probs
+            for layer, members in groups:
+                _run_group(module, batch, states[layer], layer, masks[members.to(device)], out, members, chunk, batch_size)
     return out
+
+
+def _probs(logits: torch.Tensor) -> np.ndarray:
+    return torch.softmax(logits.float(), dim=-1).cpu().numpy()
+
+
+def _run_group(module, batch, hidden, layer, group_masks, out, members, chunk, batch_size) -> None:
+    """Rows (input, mask) for masks whose first masked layer is ``layer``, run from that layer on."""
+    n_inputs, n_masks = len(chunk), int(group_masks.shape[0])
+    total = n_inputs * n_masks
+    for start in range(0, total, batch_size):
+        rows = torch.arange(start, min(start + batch_size, total))
+        row_inputs, row_masks = rows // n_masks, rows % n_masks
+        index = row_inputs.to(hidden.device)
+        sub_batch = {name: tensor[index] for name, tensor in batch.items()}
+        with mask_heads(module, group_masks[row_masks.to(hidden.device)]), start_at_layer(module, layer, hidden[index]):
+            probs = _probs(module(**sub_batch).logits)
+        out[members[row_masks].numpy(), chunk[row_inputs].numpy()] = probs
 
 
 def predict(

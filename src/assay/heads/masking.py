@@ -34,6 +34,8 @@ class _Layout:
     model_type: str
     projections: tuple[nn.Linear, ...]  # one attention output projection per layer
     n_heads: int
+    stack: nn.Module  # the module whose ``.layer`` ModuleList runs the encoder layers in order
+    entry: nn.Module  # the module whose output is the first layer's input (embeddings)
 
     @property
     def n_layers(self) -> int:
@@ -68,12 +70,12 @@ def _layout(model: object) -> _Layout:
     base = getattr(module, "base_model", module)
     try:
         if model_type == "distilbert":
-            layers = base.transformer.layer
-            projections = tuple(layer.attention.out_lin for layer in layers)
+            stack, entry = base.transformer, base.embeddings
+            projections = tuple(layer.attention.out_lin for layer in stack.layer)
             n_heads = int(config.n_heads)
         else:
-            layers = base.encoder.layer
-            projections = tuple(layer.attention.output.dense for layer in layers)
+            stack, entry = base.encoder, getattr(base, "embeddings_project", None) or base.embeddings
+            projections = tuple(layer.attention.output.dense for layer in stack.layer)
             n_heads = int(config.num_attention_heads)
     except AttributeError as exc:
         raise UnsupportedModelError(
@@ -85,7 +87,7 @@ def _layout(model: object) -> _Layout:
         raise UnsupportedModelError(
             f"{type(module).__name__}: projection width {projections[0].in_features} is not a multiple of {n_heads} heads"
         )
-    return _Layout(model_type, projections, n_heads)
+    return _Layout(model_type, projections, n_heads, stack, entry)
 
 
 def head_layout(model: object) -> tuple[int, int]:
@@ -166,3 +168,41 @@ def mask_heads(model: object, mask: torch.Tensor) -> Iterator[None]:
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextlib.contextmanager
+def capture_layer_inputs(model: object) -> Iterator[list]:
+    """Record the hidden states entering each encoder layer during the forward passes in the block."""
+    layout = _layout(model)
+    states: list = [None] * layout.n_layers
+
+    def recorder(index: int):
+        def hook(module, args, kwargs):
+            states[index] = args[0] if args else kwargs["hidden_states"]
+
+        return hook
+
+    handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.stack.layer)]
+    try:
+        yield states
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+@contextlib.contextmanager
+def start_at_layer(model: object, layer: int, hidden: torch.Tensor) -> Iterator[None]:
+    """Run only layers ``layer..`` on ``hidden`` (the input of that layer) instead of the embeddings.
+
+    The embeddings' output is replaced by ``hidden`` and the earlier layers are skipped; the rest of
+    the model (attention-mask preparation, pooler, classifier) runs as usual on the batch given.
+    """
+    layout = _layout(model)
+    original = layout.stack.layer
+    handle = layout.entry.register_forward_hook(lambda module, args, output: hidden)
+    layout.stack.layer = nn.ModuleList(list(original)[layer:])
+    try:
+        yield
+    finally:
+        layout.stack.layer = original
+        handle.remove()
