@@ -14,7 +14,7 @@ from . import expect as _expect
 from .cases import Case
 from .errors import DeclarationError
 from .inputs import Input, check_input
-from .templates import Examples, examples_of, spec_of
+from .templates import Examples, Template, examples_of, spec_of
 
 Perturbation = Callable[[str], Sequence[str]]
 SIDES = ("a", "b", "both")
@@ -99,11 +99,45 @@ class AssayTest:
         }
 
 
+def _sampled_examples(data: Any, n: int | None, seed: int) -> list:
+    """A seeded sample of ``n`` examples; a template samples lazily instead of expanding fully."""
+    if n is not None and isinstance(data, Template):
+        return data.sampled(n, seed).examples()
+    return _sample(examples_of(data), n, seed)
+
+
 def _sample(examples: list, n: int | None, seed: int) -> list:
     if n is None or n >= len(examples):
         return examples
     picked = sorted(random.Random(seed).sample(range(len(examples)), n))
     return [examples[i] for i in picked]
+
+
+def _is_empty(data: Any) -> bool:
+    """True when ``data`` holds no input; templates answer from their word lists, without expanding."""
+    for part in Examples.of(data).parts:
+        if isinstance(part, Template):
+            if part.size() > 0:
+                return False
+        elif examples_of(part):
+            return False
+    return True
+
+
+def _labels_of(part: Any) -> set[str]:
+    if isinstance(part, Template):
+        return set(part.labels or ())
+    return {lab for _, labs in examples_of(part) if labs for lab in labs}
+
+
+def _has_unlabelled(data: Any) -> bool:
+    for part in Examples.of(data).parts:
+        if isinstance(part, Template):
+            if part.labels is None:
+                return True
+        elif any(labs is None for _, labs in examples_of(part)):
+            return True
+    return False
 
 
 def _check_n(n: object) -> None:
@@ -140,10 +174,9 @@ class MFT(AssayTest):
             raise DeclarationError("give label= or labels=, not both")
         _check_n(self.n)
         Examples.of(self.data).validate()
-        examples = examples_of(self.data)
-        if not examples:
+        if _is_empty(self.data):
             raise DeclarationError("MFT data is empty: the test would have no case")
-        if self.expectation.needs_expected and self._override() is None and any(l is None for _, l in examples):
+        if self.expectation.needs_expected and self._override() is None and _has_unlabelled(self.data):
             raise DeclarationError(
                 "MFT has inputs without an expected label: pass label=..., labels=[...], "
                 "label= on each template, or an expect= that needs no label"
@@ -158,11 +191,11 @@ class MFT(AssayTest):
         override = self._override()
         if override is not None:
             return set(override)
-        return {lab for _, labs in examples_of(self.data) if labs for lab in labs}
+        return {lab for part in Examples.of(self.data).parts for lab in _labels_of(part)}
 
     def _generate(self) -> list[Case]:
         override = self._override()
-        examples = _sample(examples_of(self.data), self.n, self.seed)
+        examples = _sampled_examples(self.data, self.n, self.seed)
         return [Case((inp,), override if override is not None else labs) for inp, labs in examples]
 
     def to_spec(self) -> dict[str, Any]:
@@ -217,7 +250,7 @@ class _Changed(AssayTest):
                 if not callable(p):
                     raise DeclarationError(f"perturbation {p!r} is not callable (text -> list of texts)")
             Examples.of(self.data).validate()
-            if not examples_of(self.data):
+            if _is_empty(self.data):
                 raise DeclarationError(f"{self.test_type} data is empty: the test would have no case")
         for group in self.groups:
             if len(group) < 1:
@@ -233,7 +266,7 @@ class _Changed(AssayTest):
             Case(tuple(check_input(x) for x in g), None, (None,) + ("given",) * (len(g) - 1)) for g in self.groups
         ]
         if self.data is not None:
-            examples = _sample(examples_of(self.data), self.n, self.seed)
+            examples = _sampled_examples(self.data, self.n, self.seed)
             for original, _labels in examples:
                 changed, names = self._apply(original)
                 cases.append(Case((original,) + tuple(changed), None, (None,) + tuple(names)))

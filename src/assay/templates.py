@@ -116,17 +116,29 @@ class Template(Sequence[Input]):
         return words
 
     def validate(self) -> None:
+        """Check every slot has words and the template can expand, without expanding it."""
         if not self.patterns:
             raise DeclarationError("template has no pattern")
-        if self.n is not None and (not isinstance(self.n, int) or self.n < 1):
+        if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1):
             raise DeclarationError(f"template n={self.n!r} must be a positive integer")
+        families: dict[str, list[str]] = {}
         for name in self._slot_names():
             self._words(name)
-        if not self.examples():
-            raise DeclarationError(
-                f"template {self.patterns[0]!r} expands to nothing "
-                "(numbered slots need more distinct words than slots)"
-            )
+            families.setdefault(_family(name), []).append(name)
+        for family, names in families.items():
+            if len(names) > 1:
+                distinct = set().union(*(self._words(name) for name in names))
+                if len(distinct) < len(names):
+                    raise DeclarationError(
+                        f"template {self.patterns[0]!r} expands to nothing: slots {', '.join(names)} need "
+                        f"{len(names)} different words but their lists hold {len(distinct)}"
+                    )
+
+    def sampled(self, n: int | None, seed: int) -> "Template":
+        """This template drawing a seeded sample of ``n`` (lazily: the full product is never built)."""
+        if n is None or (self.n is not None and self.n <= n):
+            return self
+        return Template(self.patterns, self.slots, n, seed, self.labels)
 
     def size(self) -> int:
         """Number of combinations before sampling (numbered-slot clashes included)."""
