@@ -124,7 +124,7 @@ def check_mask(model: object, mask: torch.Tensor) -> torch.Tensor:
     return mask
 
 
-def _make_hook(layer_mask: torch.Tensor, n_heads: int, head_dim: int, layer: int):
+def _make_hook(layer_mask: torch.Tensor, n_heads: int, head_dim: int):
     """A pre-hook scaling the per-head slices of the projection input by ``layer_mask`` ([H] or [B, H])."""
     per_row = layer_mask.dim() == 2
 
@@ -162,7 +162,7 @@ def mask_heads(model: object, mask: torch.Tensor) -> Iterator[None]:
             layer_mask = mask[..., index, :]
             if not layer_mask.requires_grad and bool((layer_mask == 1).all()):
                 continue
-            hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim, index)
+            hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim)
             handles.append(projection.register_forward_pre_hook(hook))
         yield
     finally:
