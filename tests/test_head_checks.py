@@ -9,7 +9,7 @@ from test_engine_fixtures import save_bert
 
 SUITE = '''
 from assay import MFT, template
-from assay.head_checks import layer_ablation, random_masking, single_head_ablation
+from assay.head_checks import importance, layer_ablation, random_masking, single_head_ablation
 
 WORDS = ["great", "good", "bad", "terrible", "late", "love", "hate", "never again"]
 test_words = MFT(template("the flight was {w}", w=WORDS, label="positive"), max_failure_rate=1.0)
@@ -17,6 +17,7 @@ test_random = random_masking(fraction=0.25, draws=3, min_agreement=0.0)
 test_layers = layer_ablation(min_agreement=0.0)
 test_critical = single_head_ablation(max_changed=0.0)
 test_labelled = layer_ablation(["the flight was great", "bad food"], min_agreement=0.0)
+test_importance = importance(fraction=0.25, min_agreement=0.0)
 '''
 
 
@@ -40,8 +41,8 @@ def test_sweeps_make_one_item_per_layer_and_head(pytester, model_dir):
                                            "--assay-report=r.json", "-p", "no:cacheprovider")
     cases = {c.get("name"): {p.get("name"): p.get("value") for p in c.iter("property")}
              for c in ET.parse(pytester.path / "r.xml").getroot().iter("testcase")}
-    # 1 MFT + 1 random + 2 layers + 8 heads + 2 labelled layers
-    assert len(cases) == 14, sorted(cases)
+    # 1 MFT + 1 random + 2 layers + 8 heads + 2 labelled layers + 1 importance
+    assert len(cases) == 15, sorted(cases)
     assert {f"test_critical[tiny-L{l}-H{h}]" for l in range(2) for h in range(4)} <= set(cases)
     head = cases["test_critical[tiny-L1-H2]"]
     assert (head["layer"], head["head"], head["test_type"]) == ("1", "2", "HEADS")
@@ -55,6 +56,13 @@ def test_sweeps_make_one_item_per_layer_and_head(pytester, model_dir):
     # The suite's MFT labels serve as gold labels, so accuracy figures exist.
     assert "accuracy_drop" in report[("test_layers[L1]", "L1")]["extra"]
     assert report[("test_labelled[L0]", "L0")]["cases"] == 2
+    imp = report[("test_importance", None)]["extra"]
+    assert len(imp["importance"]) == 2 and len(imp["importance"][0]) == 4
+    assert len(imp["pruned"]) == 2  # 25% of 8 heads, the least important ones
+    # The silent head has zero importance, so it is among the first pruned.
+    assert imp["importance_raw"][1][2] == pytest.approx(0.0, abs=1e-9)
+    assert [1, 2] in imp["pruned"]
+    assert imp["pruning_curve"][0]["fraction"] == 0 and "harmful_heads" in imp
     # Agreement and failure rate describe the same thing.
     for t in report.values():
         if t["type"] == "HEADS" and t["extra"].get("masks") and len(t["extra"]["masks"]) == 1:

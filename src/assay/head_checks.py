@@ -21,7 +21,7 @@ from .errors import DeclarationError, UnsupportedModelError
 from . import expect as _expect
 from .judge import NoApplicableCase, TestResult
 
-CHECKS = ("random_masking", "layer_ablation", "single_head_ablation")
+CHECKS = ("random_masking", "layer_ablation", "single_head_ablation", "importance")
 DEFAULT_N = 200
 
 
@@ -36,6 +36,7 @@ class HeadCheck(AssayTest):
     n: int | None = DEFAULT_N
     fraction: float = 0.2
     draws: int = 5
+    harmful: bool = True
 
     # -- declaration -----------------------------------------------------------------------
     def _default_expectation(self) -> "_expect.Expectation":
@@ -63,7 +64,7 @@ class HeadCheck(AssayTest):
         from .models import layout
 
         shape = layout(spec)
-        if shape is None or self.check == "random_masking":
+        if shape is None or self.check in ("random_masking", "importance"):
             return [None]
         layers, heads = shape
         if self.check == "layer_ablation":
@@ -87,6 +88,8 @@ class HeadCheck(AssayTest):
 
         layers, heads = head_layout(hf_model)
         inputs, gold = self._data(session, item)
+        if self.check == "importance":
+            return self._importance(item, model, inputs, gold, layers, heads)
         masks, names = self._masks(layers, heads, item.part)
         key = ("heads", item.model_name, self.name, self.check, tuple(inputs), names)
         cached = session.head_cache.get(key)
@@ -104,6 +107,36 @@ class HeadCheck(AssayTest):
         base, masked_all = cached[0], cached[1:]
         wanted = _select(names, item.part)
         return self._result(item, model, inputs, gold, base, masked_all, names, wanted)
+
+    def _importance(self, item: Any, model: Any, inputs: list, gold: list, layers: int, heads: int) -> TestResult:
+        """Michel et al.'s gradient importance, the pruning curve and the harmful heads; the item
+        judges the model with the least important ``fraction`` of heads pruned."""
+        import torch
+
+        from .heads.checks import harmful_heads
+        from .heads.forward import predict_under_masks
+        from .heads.importance import head_importance, pruning_curve
+
+        hf_model, tokenizer = model.model, model.tokenizer
+        labels = list(model.labels)
+        targets = None
+        if getattr(model, "neutral_band", None) is None and inputs and all(g in labels for g in gold):
+            targets = [labels.index(g) for g in gold]
+        importance = head_importance(hf_model, tokenizer, inputs, labels=targets)
+        curve = pruning_curve(hf_model, tokenizer, inputs, labels=targets, importance=importance)
+        k = max(1, round(self.fraction * layers * heads))
+        mask = torch.ones(layers * heads)
+        mask[[layer * heads + head for layer, head in importance.ranking()[:k]]] = 0.0
+        both = torch.stack([torch.ones(layers, heads), mask.view(layers, heads)])
+        probs = _to_label_space(model, predict_under_masks(hf_model, tokenizer, inputs, both))
+        name = f"least important {k}"
+        result = self._result(item, model, inputs, gold, probs[0], probs[1:], (name,), [0])
+        result.extra.update(importance=importance.importance.round(6).tolist(),
+                            importance_raw=importance.raw.tolist(), pruning_curve=curve.to_dict()["steps"],
+                            pruned=[list(h) for h in importance.ranking()[:k]])
+        if self.harmful and targets is not None:
+            result.extra["harmful_heads"] = harmful_heads(hf_model, tokenizer, inputs, targets).to_dict()
+        return result
 
     def _data(self, session: Any, item: Any) -> tuple[list, list]:
         """The check's inputs (and gold labels where known): its own data or the suite's inputs."""
@@ -179,11 +212,19 @@ class HeadCheck(AssayTest):
             figures["agreement_per_draw"] = agreement
             figures["fraction"] = self.fraction
         if idx:
-            acc0 = float((base_pred[idx] == gold_idx).mean())
-            accs = [float((masked[m].argmax(-1)[idx] == gold_idx).mean()) for m in wanted]
+            from .heads.checks import paired_difference_interval
+
+            base_ok = base_pred[idx] == gold_idx
+            masked_ok = [masked[m].argmax(-1)[idx] == gold_idx for m in wanted]
+            acc0 = float(base_ok.mean())
+            accs = [float(ok.mean()) for ok in masked_ok]
             drop = acc0 - float(np.mean(accs))
-            low, high = _paired_drop_interval(base_pred[idx] == gold_idx,
-                                              [masked[m].argmax(-1)[idx] == gold_idx for m in wanted])
+            a_only = sum(int((base_ok & ~ok).sum()) for ok in masked_ok)
+            b_only = sum(int((~base_ok & ok).sum()) for ok in masked_ok)
+            both = sum(int((base_ok & ok).sum()) for ok in masked_ok)
+            neither = sum(int((~base_ok & ~ok).sum()) for ok in masked_ok)
+            gain_low, gain_high = paired_difference_interval(a_only, b_only, both, neither)
+            low, high = -gain_high, -gain_low
             figures.update(accuracy=float(np.mean(accs)), accuracy_unmasked=acc0, accuracy_drop=drop,
                            accuracy_drop_ci=[low, high], labelled=len(idx))
         if len(wanted) == 1 and names[wanted[0]].startswith("L"):
@@ -192,17 +233,6 @@ class HeadCheck(AssayTest):
             if head:
                 figures["head"] = int(head)
         return figures
-
-
-def _paired_drop_interval(base_ok: np.ndarray, masked_ok: list[np.ndarray]) -> tuple[float, float]:
-    """95% interval of the accuracy drop from the paired per-input differences (normal approximation,
-    clipped to [-1, 1]); with one input the interval is the whole range."""
-    diffs = np.concatenate([base_ok.astype(float) - ok.astype(float) for ok in masked_ok])
-    if len(diffs) < 2:
-        return -1.0, 1.0
-    mean, sd = float(diffs.mean()), float(diffs.std(ddof=1))
-    half = 1.959963984540054 * sd / np.sqrt(len(diffs))
-    return max(-1.0, mean - half), min(1.0, mean + half)
 
 
 def _select(names: tuple[str, ...], part: str | None) -> list[int]:
@@ -267,6 +297,15 @@ def single_head_ablation(data: Any = None, *, max_changed: float = 0.05, n: int 
                      **_defaults(common))
 
 
+def importance(data: Any = None, *, fraction: float = 0.2, min_agreement: float = 0.9, harmful: bool = True,
+               n: int | None = DEFAULT_N, **common: Any) -> HeadCheck:
+    """Gradient head importance (Michel et al. 2019), the iterative pruning curve and, with labels,
+    the harmful heads. The item masks the least important ``fraction`` of heads and requires
+    ``min_agreement`` with the unmasked predictions. The figures go to the JSON and HTML reports."""
+    return HeadCheck(check="importance", data=data, n=n, fraction=fraction, harmful=harmful,
+                     max_failure_rate=_rate(min_agreement), **_defaults(common))
+
+
 def _rate(min_agreement: float) -> float:
     if not 0 <= min_agreement <= 1:
         raise DeclarationError(f"min_agreement={min_agreement} must lie in [0, 1]")
@@ -299,7 +338,10 @@ def from_yaml(entry: dict[str, Any], common: dict[str, Any], base_dir: Any) -> H
     if check == "single_head_ablation":
         kwargs.update({k: entry[k] for k in ("max_changed",) if k in entry})
         return single_head_ablation(data, **kwargs, **common)
+    if check == "importance":
+        kwargs.update({k: entry[k] for k in ("fraction", "min_agreement", "harmful") if k in entry})
+        return importance(data, **kwargs, **common)
     raise DeclarationError(f"unknown head check {check!r}; use one of {', '.join(CHECKS)}")
 
 
-__all__ = ["HeadCheck", "random_masking", "layer_ablation", "single_head_ablation", "CHECKS"]
+__all__ = ["HeadCheck", "random_masking", "layer_ablation", "single_head_ablation", "importance", "CHECKS"]

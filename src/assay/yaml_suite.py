@@ -23,7 +23,7 @@ _ALLOWED = {
                                 "search_examples"},
     "DIR": _COMMON | _SOURCE | {"perturb", "side", "groups", "pairs", "expect"},
     "HEADS": _COMMON | {"check", "data", "inputs", "n", "fraction", "draws", "min_agreement", "max_changed",
-                        "max_accuracy_drop", "text_column", "label_column"},
+                        "max_accuracy_drop", "text_column", "label_column", "harmful"},
 }
 
 
