@@ -20,7 +20,7 @@ DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, cuda:auto or mps"
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 # Default batch sizes by device type, measured with benchmarks/engine.py (docs/performance.md).
-DEFAULT_BATCH_SIZE = {"cpu": 64, "cuda": 256, "mps": 64}
+DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256, "mps": 64}
 
 
 def xdist_worker_index(worker: str | None) -> int:

@@ -11,7 +11,6 @@ import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
 
-
 from assay.engine import device as devices
 from assay.engine.cache import PredictionCache
 from assay.engine.classifier import HFClassifier
