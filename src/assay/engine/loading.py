@@ -71,7 +71,7 @@ def resolve_source(source: str, allow_pickle: bool) -> Path:
     try:
         return Path(snapshot_download(source, allow_patterns=patterns, local_files_only=offline))
     except Exception as error:  # hub errors come in many types; all mean "could not get it"
-        hint = "it is not in the local Hugging Face cache (offline mode)" if offline else _one_line(error)
+        hint = "it is not in the local Hugging Face cache (offline mode)" if offline else f"the hub did not provide it ({_one_line(error)})"
         raise ModelLoadError(
             f"could not load model {source!r}: there is no such local folder, and as a hub id {hint}; "
             f"check the path or id, or download the model and pass its local folder to --assay-model"
