@@ -189,3 +189,14 @@ def test_head_mask_with_the_real_masking_module_changes_predictions(bert_dir, be
     all_on = model.predict_proba(TEXTS, head_mask=torch.ones(2, 4))
     np.testing.assert_allclose(all_on, [bert_reference[t] for t in TEXTS], atol=1e-5)
     assert not np.allclose(everything_off, all_on, atol=1e-3)
+
+
+def test_describe_is_json_ready_for_reports(bert_dir):
+    import json
+
+    model = load_model(str(bert_dir), cache_dir=False, name="tiny")
+    model.predict_proba(["bad food", "bad food", "late"])
+    summary = json.loads(json.dumps(model.describe()))
+    assert summary["name"] == "tiny" and summary["labels"] == model.labels
+    assert summary["fingerprint"] == model.fingerprint and summary["dtype"] == "float32"
+    assert summary["stats"]["predicted"] == 2 and summary["stats"]["batch_size_ran"] == model.batch_size
