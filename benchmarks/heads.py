@@ -34,9 +34,10 @@ from assay.heads.masking import head_layout  # noqa: E402
 
 
 def _timed(function):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of this process, value). CPU time is steadier on a shared machine."""
+    wall, cpu = time.perf_counter(), time.process_time()
     value = function()
-    return time.perf_counter() - start, value
+    return time.perf_counter() - wall, time.process_time() - cpu, value
 
 
 def main() -> int:
@@ -60,21 +61,30 @@ def main() -> int:
     print(f"model {args.model} ({n_layers}x{n_heads} heads, {next(model.parameters()).dtype}, "
           f"attention {model.config._attn_implementation}), {len(texts)} texts, batch size {args.batch_size}")
 
-    encode_s, encoded = _timed(lambda: encode(tokenizer, texts))
+    encode_s, _, encoded = _timed(lambda: encode(tokenizer, texts))
     print(f"tokenise once: {encode_s:.2f} s (mean {encoded.lengths.mean():.1f} tokens, max {encoded.lengths.max()})")
     predict(model, tokenizer, texts[:32], batch_size=args.batch_size)  # warm-up
-    plain = [_timed(lambda: predict(model, tokenizer, encoded, batch_size=args.batch_size))[0] for _ in range(args.repeats)]
-    one_pass = statistics.median(plain)
-    print(f"(a) one plain pass: median {one_pass:.2f} s of {[round(t, 2) for t in plain]}; x{passes} = {one_pass * passes:.1f} s")
 
-    sweep_s, sweep = _timed(lambda: single_head_ablation(model, tokenizer, encoded, batch_size=args.batch_size))
-    print(f"(b) single-head sweep ({passes} masks, {passes * len(texts)} rows): {sweep_s:.1f} s; "
-          f"b / a = {sweep_s / (one_pass * passes):.2f} (target <= 1.2)")
+    def plain():
+        return _timed(lambda: predict(model, tokenizer, encoded, batch_size=args.batch_size))[:2]
 
-    grad_s, _ = _timed(lambda: head_importance(model, tokenizer, encoded, batch_size=args.grad_batch_size))
-    after = statistics.median([_timed(lambda: predict(model, tokenizer, encoded, batch_size=args.batch_size))[0] for _ in range(args.repeats)])
-    print(f"(c) gradient importance: {grad_s:.2f} s; one plain pass again: {after:.2f} s; "
-          f"c = {grad_s / statistics.median(plain + [after]):.2f}x a plain pass (target <= 3)")
+    before = [plain() for _ in range(args.repeats)]
+    sweep_wall, sweep_cpu, sweep = _timed(lambda: single_head_ablation(model, tokenizer, encoded, batch_size=args.batch_size))
+    after = [plain() for _ in range(args.repeats)]
+    grad_wall, grad_cpu, _ = _timed(lambda: head_importance(model, tokenizer, encoded, batch_size=args.grad_batch_size))
+    last = [plain() for _ in range(args.repeats)]
+
+    passes_all = before + after + last
+    wall = statistics.median(t[0] for t in passes_all)
+    cpu = statistics.median(t[1] for t in passes_all)
+    around_sweep = statistics.median(t[1] for t in before + after)
+    around_grad = statistics.median(t[1] for t in after + last)
+    print(f"(a) one plain pass: wall {[round(t[0], 1) for t in passes_all]} s, CPU {[round(t[1], 1) for t in passes_all]} s; "
+          f"median wall {wall:.1f} s, CPU {cpu:.1f} s; x{passes}: wall {wall * passes:.0f} s, CPU {cpu * passes:.0f} s")
+    print(f"(b) single-head sweep ({passes} masks, {passes * len(texts)} rows): wall {sweep_wall:.0f} s, CPU {sweep_cpu:.0f} s; "
+          f"b / a = {sweep_cpu / (around_sweep * passes):.2f} by CPU time, {sweep_wall / (wall * passes):.2f} by wall time (target <= 1.2)")
+    print(f"(c) gradient importance: wall {grad_wall:.1f} s, CPU {grad_cpu:.1f} s; "
+          f"c = {grad_cpu / around_grad:.2f}x a plain pass by CPU time, {grad_wall / wall:.2f}x by wall time (target <= 3)")
     print(f"sweep: lowest single-head agreement {sweep.agreement.min():.3f}; load average {os.getloadavg()[0]:.1f} at end")
     return 0
 

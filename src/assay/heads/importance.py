@@ -7,8 +7,9 @@ per-example gradients and the absolute value is taken per example, as the formul
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -25,6 +26,19 @@ from assay.heads.forward import (
 from assay.heads.labels import accuracy, label_indices
 from assay.heads.masking import head_layout, mask_heads, model_device, unwrap_model
 from assay.inputs import Input
+
+
+@contextlib.contextmanager
+def frozen_parameters(module: torch.nn.Module) -> Iterator[None]:
+    """No parameter requires grad inside the block: autograd then tracks only the path to the mask."""
+    flags = [(parameter, parameter.requires_grad) for parameter in module.parameters()]
+    try:
+        for parameter, _ in flags:
+            parameter.requires_grad_(False)
+        yield
+    finally:
+        for parameter, flag in flags:
+            parameter.requires_grad_(flag)
 
 
 @dataclass(frozen=True)
@@ -71,7 +85,7 @@ def head_importance(
     targets = None if labels is None else torch.as_tensor(label_indices(module, labels, len(encoded)))
     order = torch.from_numpy(length_order(encoded))
     total = torch.zeros(n_layers, n_heads, dtype=torch.float64)
-    with eval_mode(module), torch.enable_grad():
+    with eval_mode(module), frozen_parameters(module), torch.enable_grad():
         for start in range(0, len(encoded), batch_size):
             index = order[start : start + batch_size]
             xi = torch.ones(len(index), n_layers, n_heads, device=device, requires_grad=True)
