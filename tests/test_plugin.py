@@ -91,7 +91,7 @@ def test_failure_rates_in_junit_json_and_terminal(suite):
     assert "MFT Negation: 100% failed (4/4), allowed 5%" in text
     assert "'The flight was not good.': expected negative, predicted positive" in text
     assert "assay summary" in text and "Negation" in text
-    summary = text[text.index("assay summary"):]
+    summary = text[text.index("assay summary"):text.index("assay: wrote")]
     assert all(len(line) <= 100 for line in summary.splitlines())
 
 
