@@ -47,7 +47,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="rows per pass for plain passes and the sweep")
-    parser.add_argument("--grad-batch-size", type=int, default=32)
+    parser.add_argument("--grad-batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument("--skip-sweep", action="store_true", help="measure (a) and (c) only")
     args = parser.parse_args()
 
     classifier = load_model(args.model, device="cpu", dtype="float32", cache_dir=False)
@@ -69,7 +70,8 @@ def main() -> int:
         return _timed(lambda: predict(model, tokenizer, encoded, batch_size=args.batch_size))[:2]
 
     before = [plain() for _ in range(args.repeats)]
-    sweep_wall, sweep_cpu, sweep = _timed(lambda: single_head_ablation(model, tokenizer, encoded, batch_size=args.batch_size))
+    if not args.skip_sweep:
+        sweep_wall, sweep_cpu, sweep = _timed(lambda: single_head_ablation(model, tokenizer, encoded, batch_size=args.batch_size))
     after = [plain() for _ in range(args.repeats)]
     grad_wall, grad_cpu, _ = _timed(lambda: head_importance(model, tokenizer, encoded, batch_size=args.grad_batch_size))
     last = [plain() for _ in range(args.repeats)]
@@ -81,11 +83,13 @@ def main() -> int:
     around_grad = statistics.median(t[1] for t in after + last)
     print(f"(a) one plain pass: wall {[round(t[0], 1) for t in passes_all]} s, CPU {[round(t[1], 1) for t in passes_all]} s; "
           f"median wall {wall:.1f} s, CPU {cpu:.1f} s; x{passes}: wall {wall * passes:.0f} s, CPU {cpu * passes:.0f} s")
-    print(f"(b) single-head sweep ({passes} masks, {passes * len(texts)} rows): wall {sweep_wall:.0f} s, CPU {sweep_cpu:.0f} s; "
-          f"b / a = {sweep_cpu / (around_sweep * passes):.2f} by CPU time, {sweep_wall / (wall * passes):.2f} by wall time (target <= 1.2)")
+    if not args.skip_sweep:
+        print(f"(b) single-head sweep ({passes} masks, {passes * len(texts)} rows): wall {sweep_wall:.0f} s, CPU {sweep_cpu:.0f} s; "
+              f"b / a = {sweep_cpu / (around_sweep * passes):.2f} by CPU time, {sweep_wall / (wall * passes):.2f} by wall time (target <= 1.2)")
+        print(f"sweep: lowest single-head agreement {sweep.agreement.min():.3f}")
     print(f"(c) gradient importance: wall {grad_wall:.1f} s, CPU {grad_cpu:.1f} s; "
           f"c = {grad_cpu / around_grad:.2f}x a plain pass by CPU time, {grad_wall / wall:.2f}x by wall time (target <= 3)")
-    print(f"sweep: lowest single-head agreement {sweep.agreement.min():.3f}; load average {os.getloadavg()[0]:.1f} at end")
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
     return 0
 
 

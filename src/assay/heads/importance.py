@@ -71,7 +71,7 @@ def head_importance(
     inputs: Sequence[Input] | Encoded,
     labels: Sequence | None = None,
     normalize: bool = True,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> HeadImportance:
     """Expected absolute gradient of the cross-entropy loss with respect to each head's mask.
 
