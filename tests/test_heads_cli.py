@@ -119,3 +119,14 @@ def test_heads_command_on_the_shared_model(tmp_path):
     assert "6 layers x 12 heads" in out
     with (tmp_path / "heads.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) == 72
+
+
+def test_heads_command_with_functions_joins_them_with_importance(model_dir, data_file, tmp_path):
+    code, out, err = _run([str(model_dir), "--data", str(data_file), "--text-column", "text", "--n", "6",
+                           "--out", str(tmp_path), "--step", "0.5", "--draws", "1", "--functions"])
+    assert code == 0, err
+    assert "head functions" in out and "previous_token" in out
+    assert (tmp_path / "head_functions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with (tmp_path / "head_functions.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 8 and "importance" in rows[0]

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--random-fraction", type=_fraction, default=0.2, help="fraction of heads masked at random (default 0.2)")
     parser.add_argument("--draws", type=_positive_int, default=5, help="random masking draws (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the data sample and the random masks (default 0)")
+    parser.add_argument("--functions", action="store_true",
+                        help="also score every head's function (previous / next token, [CLS], [SEP], same word, "
+                             "same word in the other segment) and join it with the importance")
 
 
 def format_grid(values, digits: int = 2) -> str:
@@ -133,4 +136,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     write_curve_csv(folder / "pruning.csv", curve)
     png = heatmap(importance.importance, folder / "heads-importance.png", title=f"Head importance: {Path(args.model).name}")
     print(f"\nwrote {folder / 'heads.csv'}, {folder / 'pruning.csv'} and {png}", file=out)
+    if args.functions:
+        from assay.explain.head_functions import run_functions
+
+        print("\nhead functions (mean attention to each target; Clark et al. 2019):", file=out)
+        print(run_functions(model, tokenizer, inputs, folder, importance.importance), file=out)
     return 0
