@@ -6,6 +6,7 @@ Python; the plugin side is a real pytest run whose JUnit and JSON reports are pa
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import torch
@@ -87,3 +88,59 @@ def test_failure_rates_equal_an_independent_computation(pytester, shared_model_p
     # The model is real and imperfect: at least one of the three tests must see failures, or the
     # comparison above would be vacuous.
     assert any(rate > 0 for rate in expected.values())
+
+
+SUITES = Path(__file__).resolve().parents[1] / "suites" / "sentiment"
+SHIPPED = {"single_positive_words": "vocabulary", "intensifiers_positive": "vocabulary",
+           "punctuation_templates": "robustness"}
+
+
+def shipped_declaration(name):
+    import yaml
+
+    from assay.yaml_suite import build_declaration
+
+    path = SUITES / f"{SHIPPED[name]}.assay.yaml"
+    doc = yaml.safe_load(path.read_text())
+    entry = next(e for e in doc["tests"] if e["name"] == name)
+    return build_declaration(entry, doc.get("lexicons") or {}, path.parent)
+
+
+def test_shipped_suite_rates_equal_an_independent_computation(pytester, shared_model_path):
+    """Three tests of the shipped suite (one MFT, one DIR, one INV), run by pytest on the shared model."""
+    files = sorted({str(SUITES / f"{f}.assay.yaml") for f in SHIPPED.values()})
+    result = pytester.runpytest_subprocess(*files, "-k", " or ".join(SHIPPED), f"--assay-model={shared_model_path}",
+                                           "--assay-no-cache", "--junitxml=r.xml", "--assay-report=r.json",
+                                           "-p", "no:cacheprovider")
+    report = {t["name"]: t for t in json.loads((pytester.path / "r.json").read_text())["tests"]}
+    assert set(report) == set(SHIPPED), result.stdout.str()[-2000:]
+    junit = {c.get("name").split("[")[0]: {p.get("name"): p.get("value") for p in c.iter("property")}
+             for c in ET.parse(pytester.path / "r.xml").getroot().iter("testcase")}
+
+    cases = {name: shipped_declaration(name).cases() for name in SHIPPED}
+    texts = sorted({x for cs in cases.values() for case in cs for x in case.inputs})
+    tok = AutoTokenizer.from_pretrained(shared_model_path)
+    model = AutoModelForSequenceClassification.from_pretrained(shared_model_path, dtype=torch.float32).eval()
+    probs = {}
+    with torch.no_grad():
+        for start in range(0, len(texts), 32):  # plain batches in alphabetical order, padded
+            chunk = texts[start:start + 32]
+            enc = tok(chunk, padding=True, truncation=True, return_tensors="pt")
+            for text, row in zip(chunk, torch.softmax(model(**enc).logits.float(), -1).tolist()):
+                probs[text] = row
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    pos = labels.index("positive")
+
+    mft = cases["single_positive_words"]
+    failed_mft = sum(argmax(probs[c.inputs[0]]) != pos for c in mft)
+    dir_cases = [c for c in cases["intensifiers_positive"] if len(c.inputs) > 1]
+    failed_dir = sum(any(probs[x][pos] < probs[c.inputs[0]][pos] - 0.05 for x in c.inputs[1:]) for c in dir_cases)
+    inv_cases = [c for c in cases["punctuation_templates"] if len(c.inputs) > 1]
+    failed_inv = sum(any(argmax(probs[x]) != argmax(probs[c.inputs[0]]) for x in c.inputs[1:]) for c in inv_cases)
+    expected = {"single_positive_words": (failed_mft, len(mft)), "intensifiers_positive": (failed_dir, len(dir_cases)),
+                "punctuation_templates": (failed_inv, len(inv_cases))}
+    for name, (failed, applicable) in expected.items():
+        assert (report[name]["failed"], report[name]["cases"]) == (failed, applicable), name
+        assert report[name]["failure_rate"] == pytest.approx(failed / applicable), name
+        assert float(junit[name]["failure_rate"]) == pytest.approx(failed / applicable), name
+        assert applicable >= 20, name
