@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_explain_attributions import magic_model, tiny_tokenizer
+# The shared tiny model and tokenizer fixtures, and one torch thread for the module.
+from test_explain_attributions import model, one_thread, tokenizer  # noqa: F401
 
 from assay.explain import faithfulness_report, format_faithfulness, format_stability, stability_report
 from assay.explain.stability import average_ranks, kendall_tau, spearman
@@ -21,23 +21,6 @@ TEXTS = [
     ("the seat was fine and good", "magic crew was late"),
 ]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return tiny_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def model(tokenizer):
-    return magic_model(tokenizer)
 
 
 def test_deleting_the_top_word_hurts_more_than_deleting_random_words(model, tokenizer):

@@ -7,7 +7,8 @@ import csv
 import numpy as np
 import pytest
 import torch
-from test_explain_attributions import tiny_tokenizer
+# The shared tokenizer fixture, and one torch thread for the module.
+from test_explain_attributions import one_thread, tokenizer  # noqa: F401
 from transformers import BertConfig, BertForSequenceClassification
 
 from assay.explain import function_table, head_function_scores, plot_function_heatmaps, run_functions
@@ -18,18 +19,6 @@ POSITIONS, HIDDEN, HEADS = 16, 64, 4
 PREVIOUS_HEAD, NEXT_HEAD = 2, 1
 TEXTS = ["the flight was late", "the crew was good and the seat was fine", "not magic ?", "a bad seat is a bad seat"]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return tiny_tokenizer()
 
 
 def positional_model(tokenizer) -> BertForSequenceClassification:

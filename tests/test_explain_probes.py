@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 import pytest
-import torch
-from test_explain_attributions import WORDS, magic_model, tiny_tokenizer
+# The shared tiny model and tokenizer fixtures, and one torch thread for the module.
+from test_explain_attributions import WORDS, model, one_thread, tokenizer  # noqa: F401
 
 from assay.explain import layer_probes, property_labels
 from assay.explain import probe_cli
@@ -18,23 +18,6 @@ from assay.explain.probes import format_probes, has_negation, stratified_split
 
 PLAIN = [w for w in WORDS if w not in ("magic", "un", "##believ", "##able")]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return tiny_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def model(tokenizer):
-    return magic_model(tokenizer)
 
 
 def sentences(n: int, seed: int) -> tuple[list[str], np.ndarray]:
