@@ -77,3 +77,11 @@ def test_huge_product_samples_without_materialising():
                  c=[str(i) for i in range(100)], d=[str(i) for i in range(10)], n=50, seed=3)
     assert t.size() == 10_000_000
     assert len(set(t)) == 50
+
+
+def test_each_pattern_ranges_over_its_own_slots_only():
+    t = template(["{a} {b}", "{c}"], a=list("xyz"), b=list("pq"), c=[str(i) for i in range(1000)])
+    assert t.size() == 3 * 2 + 1000  # not 2 * (3 * 2 * 1000)
+    assert len(list(t)) == 1006
+    sample = list(t.sampled(20, seed=1))
+    assert len(sample) == 20 and len(set(sample)) == 20

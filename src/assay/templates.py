@@ -10,6 +10,7 @@ A pair template is a tuple of two patterns: ``template(("{q}", "{title}"), ...)`
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from dataclasses import dataclass, field
@@ -140,30 +141,44 @@ class Template(Sequence[Input]):
             return self
         return Template(self.patterns, self.slots, n, seed, self.labels)
 
+    def _pattern_slots(self) -> list[list[str]]:
+        """Each pattern's own slots, in the template's order: a pattern ranges only over its slots."""
+        order = self._slot_names()
+        out = []
+        for pattern in self.patterns:
+            used = {name for text in (pattern if isinstance(pattern, tuple) else (pattern,)) for name in slots_of(text)}
+            out.append([name for name in order if name in used])
+        return out
+
+    def _pattern_sizes(self) -> list[int]:
+        sizes = []
+        for names in self._pattern_slots():
+            total = 1
+            for name in names:
+                total *= len(self._words(name))
+            sizes.append(total)
+        return sizes
+
     def size(self) -> int:
         """Number of combinations before sampling (numbered-slot clashes included)."""
-        total = 1
-        for name in self._slot_names():
-            total *= len(self._words(name))
-        return total * len(self.patterns)
+        return sum(self._pattern_sizes())
 
     def _combinations(self) -> Iterator[tuple[int, dict[str, str]]]:
-        names = self._slot_names()
-        lists = [self._words(name) for name in names]
-        sizes = [len(words) for words in lists]
-        per_pattern = 1
-        for s in sizes:
-            per_pattern *= s
-        total = per_pattern * len(self.patterns)
+        per_pattern = self._pattern_slots()
+        lists = [[self._words(name) for name in names] for names in per_pattern]
+        sizes = self._pattern_sizes()
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        total = sum(sizes)
         if self.n is None or self.n >= total:
             order: Iterable[int] = range(total)
         else:
             order = _seeded_order(total, self.seed)
         for index in order:
-            pattern_index, rest = divmod(index, per_pattern)
+            pattern_index = bisect.bisect_right(starts, index) - 1
+            rest = index - starts[pattern_index]
             values: dict[str, str] = {}
-            for name, words, size in zip(reversed(names), reversed(lists), reversed(sizes)):
-                rest, k = divmod(rest, size)
+            for name, words in zip(reversed(per_pattern[pattern_index]), reversed(lists[pattern_index])):
+                rest, k = divmod(rest, len(words))
                 values[name] = words[k]
             yield pattern_index, values
 
