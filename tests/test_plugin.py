@@ -297,3 +297,14 @@ test_case = INV(["the seat was bad", "fine"], lambda s: [s + "."], search=2, sea
     assert found["found_label"] == "positive"
     # Only the case changed, and the cue word lost its lower-case form.
     assert found["found"].lower() == "the seat was bad" and "bad" not in found["found"]
+
+
+def test_html_report_is_written_by_the_plugin(suite):
+    result = suite.runpytest("--assay-html=out/report.html")
+    result.assert_outcomes(passed=4, failed=1)
+    page = (suite.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype html>")
+    for name in ("test_negated", "test_shout", "test_dir"):
+        assert name in page
+    assert "The flight was not good." in page  # a failing example
+    result.stdout.fnmatch_lines(["*wrote HTML report out/report.html*"])
