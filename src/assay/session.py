@@ -186,6 +186,9 @@ def identity(item: AssayItem) -> dict[str, Any]:
 
 
 def model_info(name: str, model: Any, registry: ModelRegistry) -> dict[str, Any]:
+    describe = getattr(model, "describe", None)
+    if callable(describe):  # the Hugging Face adapter: device, dtype, notes and engine stats too
+        return dict(describe(), name=name)
     spec = registry.specs.get(name)
     return {
         "name": name,
