@@ -31,13 +31,34 @@ def cell(records: list[dict]) -> str:
             f"{(worst.get('failure_rate') or 0) * 100:.1f}%{mark}")
 
 
+def by_capability(report: dict, models: list[str]) -> None:
+    """Tests failed / tests per capability and model (a sweep over heads or layers counts as one test)."""
+    tests: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in report["tests"]:
+        tests[(r["capability"], r["model"], r["name"].split("[")[0])].append(r)
+    capabilities = sorted({c for c, _, _ in tests})
+    print("| capability | " + " | ".join(f"{m}: tests failed" for m in models) + " |")
+    print("| --- | " + " | ".join("---" for _ in models) + " |")
+    for cap in capabilities:
+        cells = []
+        for m in models:
+            groups = [g for (c, model, _), g in tests.items() if c == cap and model == m]
+            failed = sum(any(r.get("outcome") in ("failed", "error") for r in g) for g in groups)
+            cells.append(f"{failed} / {len(groups)}")
+        print(f"| {cap} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report")
     parser.add_argument("--models", nargs="+", help="column order (default: as in the report)")
+    parser.add_argument("--by-capability", action="store_true", help="one row per capability (for the README)")
     args = parser.parse_args()
     report = json.load(open(args.report, encoding="utf-8"))
     models = args.models or [m["name"] for m in report["models"]]
+    if args.by_capability:
+        by_capability(report, models)
+        return
     groups: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     meta: dict[tuple[str, str], dict] = {}
     for r in report["tests"]:
