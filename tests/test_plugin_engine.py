@@ -41,6 +41,13 @@ def test_second_run_is_served_from_the_cache_and_clear_empties_it(pytester, tmp_
     assert stats[0]["predicted"] == unique_inputs and stats[0]["cache_hits"] == 0
     assert stats[1]["predicted"] == 0 and stats[1]["cache_hits"] == unique_inputs
     assert stats[2]["predicted"] == unique_inputs and stats[2]["cache_hits"] == 0
+    # Editing one test: only its new inputs are predicted.
+    pytester.makepyfile(test_suite=SUITE.replace('"late"]', '"late", "superb"]'))
+    result = pytester.runpytest_subprocess(f"--assay-model={model}", f"--assay-cache-dir={cache}",
+                                           "--assay-report=r.json")
+    result.assert_outcomes(passed=2)
+    edited = json.loads((pytester.path / "r.json").read_text())["models"][0]["stats"]
+    assert edited["predicted"] == 1 and edited["cache_hits"] == unique_inputs
 
 
 def test_explain_adds_top_tokens_to_the_message_and_report(pytester, tmp_path):
