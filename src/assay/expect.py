@@ -137,6 +137,16 @@ def pairwise(fn: Callable[[np.ndarray, np.ndarray, Sequence[str]], "bool | None 
 
 
 # -- label expectations (MFT) --------------------------------------------------------------------
+def _predicted_in(probs: np.ndarray, allowed: list[int], reason: str) -> Verdict:
+    """Every input's predicted label must be in ``allowed``; severity is the winning margin."""
+    failing, worst = [], 0.0
+    for i, row in enumerate(probs):
+        if int(np.argmax(row)) not in allowed:
+            failing.append(i)
+            worst = max(worst, float(np.max(row) - max(row[j] for j in allowed)))
+    return Verdict(FAIL, worst, reason, tuple(failing)) if failing else Verdict(PASS)
+
+
 def expected_label() -> Expectation:
     """The predicted label is one of the case's expected labels (the MFT default)."""
 
@@ -144,14 +154,7 @@ def expected_label() -> Expectation:
         if case.expected is None:
             return Verdict(NA, reason="no expected label")
         allowed = [_index(labels, lab) for lab in case.expected]
-        failing, worst = [], 0.0
-        for i, row in enumerate(probs):
-            if int(np.argmax(row)) not in allowed:
-                failing.append(i)
-                worst = max(worst, float(np.max(row) - max(row[j] for j in allowed)))
-        if failing:
-            return Verdict(FAIL, worst, "predicted label not expected", tuple(failing))
-        return Verdict(PASS)
+        return _predicted_in(probs, allowed, "predicted label not expected")
 
     return Expectation(judge, "expected_label()", needs_expected=True)
 
@@ -163,12 +166,7 @@ def label_in(*allowed: str) -> Expectation:
 
     def judge(case: Case, probs: np.ndarray, labels: Sequence[str]) -> Verdict:
         idx = [_index(labels, lab) for lab in allowed]
-        failing, worst = [], 0.0
-        for i, row in enumerate(probs):
-            if int(np.argmax(row)) not in idx:
-                failing.append(i)
-                worst = max(worst, float(np.max(row) - max(row[j] for j in idx)))
-        return Verdict(FAIL, worst, f"predicted label not in {list(allowed)}", tuple(failing)) if failing else Verdict(PASS)
+        return _predicted_in(probs, idx, f"predicted label not in {list(allowed)}")
 
     return Expectation(judge, f"label_in{allowed!r}", label_args=allowed)
 
