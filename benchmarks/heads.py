@@ -27,7 +27,7 @@ SHARED = ROOT.parent / "shared"
 
 from assay.datasets import dataset  # noqa: E402
 from assay.engine import load_model  # noqa: E402
-from assay.heads.checks import single_head_ablation  # noqa: E402
+from assay.heads.ablation import single_head_ablation  # noqa: E402
 from assay.heads.forward import DEFAULT_BATCH_SIZE, encode, predict  # noqa: E402
 from assay.heads.importance import head_importance  # noqa: E402
 from assay.heads.masking import head_layout  # noqa: E402

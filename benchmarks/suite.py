@@ -41,7 +41,7 @@ class _Grab:
         self.items: list = []
 
     def pytest_collection_finish(self, session) -> None:
-        from assay.items import AssayItem
+        from assay.plugin.items import AssayItem
 
         self.items = [i for i in session.items if isinstance(i, AssayItem) and i.decl.test_type != "HEADS"]
 

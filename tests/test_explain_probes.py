@@ -13,7 +13,7 @@ import pytest
 from test_explain_attributions import WORDS, model, one_thread, tokenizer  # noqa: F401
 
 from assay.explain import layer_probes, property_labels
-from assay.explain import probe_cli
+from assay.cli import probe as probe_cli
 from assay.explain.probes import format_probes, has_negation, stratified_split
 
 PLAIN = [w for w in WORDS if w not in ("magic", "un", "##believ", "##able")]

@@ -23,7 +23,7 @@ from transformers import (
 )
 
 from assay.errors import DataError
-from assay.heads.checks import harmful_heads, layer_ablation, paired_difference_interval, random_masking, single_head_ablation
+from assay.heads.ablation import harmful_heads, layer_ablation, paired_difference_interval, random_masking, single_head_ablation
 from assay.heads.forward import encode, predict, predict_under_masks
 from assay.heads.importance import head_importance, pruning_curve
 from assay.stats import wilson_interval

@@ -12,7 +12,7 @@ import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
-from assay.heads.cli import add_arguments, run
+from assay.cli.heads import add_arguments, run
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 WORDS = "the flight was great awful late seat crew food not very bad good delayed rude friendly thanks again never".split()

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.baseline import Comparison, compare_test
-from assay.html_report import diff_words, heatmap_png, rate_colour, render_html, write_html
+from assay.report.html import diff_words, heatmap_png, rate_colour, render_html, write_html
 
 LABELS = ["negative", "neutral", "positive"]
 XSS_NAME = "<script>window.__pwned = 1</script>"

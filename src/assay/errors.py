@@ -29,3 +29,26 @@ class PredictionError(AssayError):
 
 class BaselineError(AssayError):
     """A baseline report is missing, truncated, or from another schema version."""
+
+
+class OptionalDataMissing(DeclarationError):
+    """An ``optional: true`` dataset is absent: the test is skipped, not an error."""
+
+
+class HeadMaskError(AssayError, ValueError):
+    """A head mask has the wrong shape, dtype, device or values for the model it is applied to."""
+
+
+class NoApplicableCase(AssayError):
+    """Every case was filtered out: a gate that passes on nothing must not pass."""
+
+
+class ModelUnavailable(AssayError):
+    """The model of an item could not be loaded; every item of that model reports this."""
+
+
+class AssayFailure(AssertionError):
+    """A behavioral test exceeded its allowed failure rate (or regressed): the message says how.
+
+    An AssertionError, not an AssayError: it is a verdict on the model, not a problem with the input.
+    """

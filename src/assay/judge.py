@@ -9,14 +9,10 @@ import numpy as np
 
 from .cases import Case, fingerprint
 from .declarations import AssayTest
-from .errors import AssayError, PredictionError
+from .errors import AssayError, NoApplicableCase, PredictionError
 from .expect import FAIL, NA, PASS, Verdict
 from .inputs import Input, render, to_json
 from .stats import wilson_interval
-
-
-class NoApplicableCase(AssayError):
-    """Every case was filtered out: a gate that passes on nothing must not pass."""
 
 
 @dataclass

@@ -1,17 +1,20 @@
-"""YAML suites: ``*.assay.yaml`` files declaring tests as data (read with ``yaml.safe_load``)."""
+"""YAML suites: ``*.assay.yaml`` files declaring tests as data (read with ``yaml.safe_load``).
+
+This module turns a suite file into declarations and knows nothing of pytest; the plugin's
+collector (:mod:`assay.plugin.collect`) turns them into items.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 import yaml
 
 from . import expect as _expect
 from .declarations import DIR, INV, MFT, AssayTest
-from .errors import AssayError, DeclarationError
-from .items import InvalidDeclaration, SkippedDeclaration, items_for
+from .errors import DeclarationError, OptionalDataMissing
 from .templates import Examples, template
 
 SUFFIXES = (".assay.yaml", ".assay.yml")
@@ -31,41 +34,42 @@ def is_suite_file(path: Path) -> bool:
     return path.name.endswith(SUFFIXES)
 
 
-class AssaySuiteFile(pytest.File):
-    """A YAML suite: each entry under ``tests:`` becomes items like a Python declaration."""
+@dataclass(frozen=True)
+class SuiteDocument:
+    """A parsed suite file: its test entries (still raw mappings), lexicons and label set."""
 
-    def collect(self) -> Iterator[pytest.Node]:
-        try:
-            doc = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise DeclarationError(f"YAML does not parse{where}: {getattr(exc, 'problem', exc)}") from None
-        if doc is None:
-            return
-        if not isinstance(doc, dict) or not isinstance(doc.get("tests"), list):
-            raise DeclarationError("a suite file is a mapping with a 'tests:' list")
-        lexicons = doc.get("lexicons") or {}
-        if not isinstance(lexicons, dict):
-            raise DeclarationError("'lexicons:' must map names to word lists")
-        labels = doc.get("labels") or self.config.getini("assay_labels") or None
-        for position, entry in enumerate(doc["tests"], start=1):
-            name = entry.get("name") if isinstance(entry, dict) else None
-            name = str(name) if name else f"test_{position}"
-            try:
-                decl = build_declaration(entry, lexicons, self.path.parent)
-            except OptionalDataMissing as exc:
-                yield SkippedDeclaration.from_parent(self, name=name, reason=str(exc))
-                continue
-            except AssayError as exc:
-                yield InvalidDeclaration.from_parent(self, name=name, error=exc)
-                continue
-            yield from items_for(self, decl, labels)
+    path: Path
+    entries: list[Any]
+    lexicons: dict[str, Any]
+    labels: list[str] | None
 
-    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
-        if isinstance(excinfo.value, AssayError):
-            return f"{self.path}: {excinfo.value}"
-        return super().repr_failure(excinfo)
+    def entry_name(self, position: int) -> str:
+        """The name of entry ``position`` (1-based) for reports, even when the entry is malformed."""
+        entry = self.entries[position - 1]
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return str(name) if name else f"test_{position}"
+
+    def declaration(self, position: int) -> AssayTest:
+        """Entry ``position`` (1-based) as a declaration; DeclarationError with the fix otherwise."""
+        return build_declaration(self.entries[position - 1], self.lexicons, self.path.parent)
+
+
+def read_suite(path: Path) -> SuiteDocument | None:
+    """Parse a suite file (``None`` when it is empty); DeclarationError when it is not a suite."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise DeclarationError(f"YAML does not parse{where}: {getattr(exc, 'problem', exc)}") from None
+    if doc is None:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("tests"), list):
+        raise DeclarationError("a suite file is a mapping with a 'tests:' list")
+    lexicons = doc.get("lexicons") or {}
+    if not isinstance(lexicons, dict):
+        raise DeclarationError("'lexicons:' must map names to word lists")
+    return SuiteDocument(path, doc["tests"], lexicons, doc.get("labels") or None)
 
 
 def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
@@ -86,9 +90,7 @@ def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
     if "expect" in entry:
         common["expect"] = _expectation(entry["expect"])
     if kind == "HEADS":
-        from .head_checks import from_yaml
-
-        return from_yaml(entry, common, base_dir)
+        return _head_check(entry, common, base_dir)
     source = _source(entry, lexicons, base_dir, kind)
     if kind == "MFT":
         return MFT(source, entry.get("label"), labels=entry.get("labels"), n=entry.get("n"), **common)
@@ -156,10 +158,6 @@ def _dataset(spec: Any, base_dir: Path) -> Any:
     return dataset(str(path), **kwargs)
 
 
-class OptionalDataMissing(DeclarationError):
-    """An ``optional: true`` dataset is absent: the test is skipped, not an error."""
-
-
 def _perturbations(spec: Any) -> list:
     from .perturb import by_name
 
@@ -184,3 +182,30 @@ def _expectation(spec: Any) -> _expect.Expectation:
     if isinstance(spec, dict) and len(spec) > 1:
         return _expect.all_of(*(_expect.by_name(n, a) for n, a in spec.items()))
     raise DeclarationError(f"'expect:' is a name or a mapping of name to arguments; got {spec!r}")
+
+
+def _head_check(entry: dict[str, Any], common: dict[str, Any], base_dir: Path) -> AssayTest:
+    """A ``type: HEADS`` entry: ``check:`` names the check; data as for other tests."""
+    from .heads import declarations as heads
+
+    check = entry.get("check", "random_masking")
+    data = None
+    if "data" in entry:
+        data = _dataset(entry["data"], base_dir)
+    elif "inputs" in entry:
+        data = [tuple(x) if isinstance(x, list) else x for x in entry["inputs"]]
+    kwargs: dict[str, Any] = {k: entry[k] for k in ("n",) if k in entry}
+    common = {k: v for k, v in common.items() if k != "max_failure_rate"}
+    if check == "random_masking":
+        kwargs.update({k: entry[k] for k in ("fraction", "draws", "min_agreement") if k in entry})
+        return heads.random_masking(data, **kwargs, **common)
+    if check == "layer_ablation":
+        kwargs.update({k: entry[k] for k in ("min_agreement",) if k in entry})
+        return heads.layer_ablation(data, **kwargs, **common)
+    if check == "single_head_ablation":
+        kwargs.update({k: entry[k] for k in ("max_changed",) if k in entry})
+        return heads.single_head_ablation(data, **kwargs, **common)
+    if check == "importance":
+        kwargs.update({k: entry[k] for k in ("fraction", "min_agreement", "harmful") if k in entry})
+        return heads.importance(data, **kwargs, **common)
+    raise DeclarationError(f"unknown head check {check!r}; use one of {', '.join(heads.CHECKS)}")

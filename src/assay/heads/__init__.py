@@ -13,8 +13,8 @@ from typing import Any
 _EXPORTS = {
     "HeadMaskError": "masking", "SUPPORTED_MODEL_TYPES": "masking", "head_layout": "masking", "mask_heads": "masking",
     "Encoded": "forward", "encode": "forward", "predict": "forward", "predict_under_masks": "forward",
-    "random_masking": "checks", "layer_ablation": "checks", "single_head_ablation": "checks",
-    "harmful_heads": "checks", "paired_difference_interval": "checks",
+    "random_masking": "ablation", "layer_ablation": "ablation", "single_head_ablation": "ablation",
+    "harmful_heads": "ablation", "paired_difference_interval": "ablation",
     "HeadImportance": "importance", "head_importance": "importance", "pruning_curve": "importance",
     "heatmap": "plot",
 }

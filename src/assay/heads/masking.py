@@ -20,13 +20,9 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from assay.errors import AssayError, UnsupportedModelError
+from assay.errors import HeadMaskError, UnsupportedModelError
 
 SUPPORTED_MODEL_TYPES = ("bert", "roberta", "electra", "distilbert")
-
-
-class HeadMaskError(AssayError, ValueError):
-    """A head mask has the wrong shape, dtype, device or values for the model it is applied to."""
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     from assay.datasets import dataset
     from assay.engine import load_model
-    from assay.heads.checks import random_masking
+    from assay.heads.ablation import random_masking
     from assay.heads.forward import DEFAULT_BATCH_SIZE, encode
     from assay.heads.importance import head_importance, pruning_curve
     from assay.heads.masking import head_layout

@@ -1,20 +1,16 @@
-"""pytest nodes: one item per declaration and model, plus clean collection errors."""
+"""The pytest item that runs one declaration (or one layer / head of a sweep) against one model."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from _pytest.fixtures import TopRequest
 
-from .declarations import AssayTest
-from .errors import AssayError
-
-
-class AssayFailure(AssertionError):
-    """A behavioral test exceeded its allowed failure rate (or regressed): the message says how."""
+from assay.declarations import AssayTest
+from assay.errors import AssayError, AssayFailure
+from assay.plugin.state import state
 
 
 def capability_marker(capability: str) -> str:
@@ -63,8 +59,6 @@ class AssayItem(pytest.Item):
         self._request.getfixturevalue("assay_model")
 
     def runtest(self) -> None:
-        from .session import state
-
         state(self.config).run_item(self)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None):  # type: ignore[override]
@@ -82,22 +76,6 @@ class AssayItem(pytest.Item):
         return self.path, None, f"{self.decl.test_type} {self.name}"
 
 
-class InvalidDeclaration(pytest.Collector):
-    """Stands for a declaration that failed validation: collecting it is a one-line error."""
-
-    def __init__(self, *, error: AssayError, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.error = error
-
-    def collect(self) -> Iterator[pytest.Item]:
-        raise self.error
-
-    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
-        if isinstance(excinfo.value, AssayError):
-            return f"{self.path}::{self.name}: {excinfo.value}"
-        return super().repr_failure(excinfo)
-
-
 def _ensure_marker(config: pytest.Config, name: str, capability: str) -> None:
     known = config.stash.setdefault(_MARKERS, set())
     if name in known:
@@ -111,36 +89,3 @@ def _ensure_marker(config: pytest.Config, name: str, capability: str) -> None:
 
 
 _MARKERS = pytest.StashKey[set]()
-
-
-def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: list[str] | None) -> list[pytest.Node]:
-    """Validate ``decl`` and return its items (one per model, or per layer / head for sweeps)."""
-    from .session import state
-
-    try:
-        decl.validate(known_labels)
-    except AssayError as exc:
-        return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
-    st = state(parent.config)
-    if st.seed:
-        decl = dataclasses.replace(decl, seed=decl.seed + st.seed)
-    out: list[pytest.Node] = []
-    for spec in st.specs:
-        parts = decl.parts_for(spec) if hasattr(decl, "parts_for") else [None]
-        for part in parts:
-            out.append(AssayItem.create(parent, decl, spec.name, part))
-    return out
-
-
-class SkippedDeclaration(pytest.Item):
-    """A declaration whose optional data is absent on this machine: reported as skipped."""
-
-    def __init__(self, *, reason: str, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.reason = reason
-
-    def runtest(self) -> None:
-        pytest.skip(self.reason)
-
-    def reportinfo(self):
-        return self.path, None, self.name

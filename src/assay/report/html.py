@@ -18,7 +18,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any, Iterable, Mapping
 
-from .atomic import write_text_atomic
+from assay.atomic import write_text_atomic
 
 TYPE_ORDER = ("MFT", "INV", "DIR", "HEADS")
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")

@@ -10,9 +10,9 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from .atomic import write_json_atomic
-from .baseline import Baseline, Comparison, read_report
-from .errors import AssayError
+from assay.atomic import write_json_atomic
+from assay.baseline import Baseline, Comparison, read_report
+from assay.errors import AssayError
 
 COMPARE_SCHEMA = "assay-compare/1"
 

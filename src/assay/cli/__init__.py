@@ -11,13 +11,13 @@ import argparse
 import importlib
 import sys
 
-from .errors import AssayError
+from assay.errors import AssayError
 
 # name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS = {
-    "heads": ("assay.heads.cli", "head importance (Michel et al.), pruning curve and heatmap for a model"),
-    "probe": ("assay.explain.probe_cli", "train a linear probe per layer: where a property becomes available"),
-    "compare": ("assay.compare_cli", "compare two JSON reports; exit 1 on a significant regression"),
+    "heads": ("assay.cli.heads", "head importance (Michel et al.), pruning curve and heatmap for a model"),
+    "probe": ("assay.cli.probe", "train a linear probe per layer: where a property becomes available"),
+    "compare": ("assay.cli.compare", "compare two JSON reports; exit 1 on a significant regression"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable
 
-from . import __version__
+from assay import __version__
 
 SCHEMA = "assay-report/1"
 
@@ -34,6 +34,6 @@ def build_report(records: Iterable[dict[str, Any]], seed: int) -> dict[str, Any]
 
 def write_report(report: dict[str, Any], path: str) -> None:
     """Write atomically: a run killed halfway leaves the previous report intact."""
-    from .atomic import write_json_atomic
+    from assay.atomic import write_json_atomic
 
     write_json_atomic(report, path)

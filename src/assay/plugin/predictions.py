@@ -6,8 +6,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .errors import PredictionError
-from .inputs import Input
+from assay.errors import PredictionError
+from assay.inputs import Input
 
 
 class PredictionStore:

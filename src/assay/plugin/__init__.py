@@ -1,4 +1,10 @@
-"""The pytest plugin: thin hooks that hand over to :class:`assay.session.AssaySession`."""
+"""The pytest plugin (entry point ``assay.plugin``): thin hooks that hand over to
+:class:`assay.plugin.session.AssaySession`.
+
+The session is built in ``pytest_configure`` and kept in ``config.stash``; on the controller (or the
+only process) a reporter is registered that gathers the records and writes the reports, and both
+are removed again in ``pytest_unconfigure``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,16 @@ from typing import Any
 
 import pytest
 
-from .declarations import AssayTest
-from .errors import AssayError
-from .items import AssayItem, items_for
-from .options import add_options
-from .session import state
-from .yaml_suite import AssaySuiteFile, is_suite_file
+from assay.declarations import AssayTest
+from assay.errors import AssayError, ModelUnavailable
+from assay.plugin.collect import AssaySuiteFile, items_for
+from assay.plugin.items import AssayItem
+from assay.plugin.options import add_options
+from assay.plugin.session import AssaySession
+from assay.plugin.state import SESSION, state
+from assay.yaml_suite import is_suite_file
+
+_REPORTER = "assay-reporter"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,9 +33,18 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, what in (("assay", "assay behavioral tests"), ("mft", "assay MFT tests"), ("inv", "assay INV tests"),
                        ("dir", "assay DIR tests"), ("heads", "assay attention-head checks")):
         config.addinivalue_line("markers", f"{name}: {what}")
-    st = state(config)
-    if not st.is_worker:
-        config.pluginmanager.register(_Reporter(config), "assay-reporter")
+    session = AssaySession(config)
+    config.stash[SESSION] = session
+    if not session.is_worker:
+        config.pluginmanager.register(_Reporter(config), _REPORTER)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin(_REPORTER)
+    if reporter is not None:
+        config.pluginmanager.unregister(reporter)
+    if SESSION in config.stash:
+        del config.stash[SESSION]
 
 
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: Any):
@@ -61,10 +80,6 @@ def assay_model(request: pytest.FixtureRequest, assay_models):
         raise ModelUnavailable(str(exc)) from None
 
 
-class ModelUnavailable(AssayError):
-    """The model of this item could not be loaded; every item of that model reports this."""
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -89,7 +104,7 @@ class _Reporter:
         st = state(self.config)
         if not st.records and not st.messages:
             return
-        from .terminal import summary_lines
+        from assay.report.terminal import summary_lines
 
         terminalreporter.section("assay summary")
         width = max(80, min(terminalreporter._tw.fullwidth, 120))

@@ -1,7 +1,7 @@
 """The state of one pytest session: models, shared predictions, results and reports.
 
 The plugin's hooks (:mod:`assay.plugin`) stay a few lines each and hand over to this object, which is
-kept in ``config.stash`` rather than in module globals.
+kept in ``config.stash`` rather than in module globals (see :mod:`assay.plugin.state`).
 """
 
 from __future__ import annotations
@@ -10,23 +10,14 @@ from typing import Any
 
 import pytest
 
-from .errors import AssayError
-from .items import AssayFailure, AssayItem
-from .judge import TestResult, evaluate, failure_message
-from .models import ModelRegistry, parse_specs
-from .predict import PredictionStore
+from assay.errors import AssayError, AssayFailure
+from assay.judge import TestResult, evaluate, failure_message
+from assay.plugin.items import AssayItem
+from assay.plugin.models import ModelRegistry, parse_specs
+from assay.plugin.predictions import PredictionStore
 
-_STATE = pytest.StashKey["AssaySession"]()
 JUNIT_PROPERTIES = ("test_type", "capability", "failure_rate", "failed", "cases", "ci_low", "ci_high",
                     "max_failure_rate", "seed", "model")
-
-
-def state(config: pytest.Config) -> "AssaySession":
-    st = config.stash.get(_STATE, None)
-    if st is None:
-        st = AssaySession(config)
-        config.stash[_STATE] = st
-    return st
 
 
 class AssaySession:
@@ -45,11 +36,11 @@ class AssaySession:
         self.head_cache: dict[Any, Any] = {}
         self.messages: list[str] = []
         if opt("assay_cache_clear") and not self.is_worker:
-            from .engine.cache import PredictionCache
+            from assay.engine.cache import PredictionCache
 
             PredictionCache(opt("assay_cache_dir")).clear()
         if opt("assay_baseline"):
-            from .baseline import load_baseline
+            from assay.baseline import load_baseline
 
             try:
                 self.baseline = load_baseline(opt("assay_baseline"))
@@ -93,13 +84,13 @@ class AssaySession:
             store.ensure(decl.inputs())
             result = evaluate(decl, item.model_name, store.labels, store)
             if getattr(decl, "search", 0):
-                from .search import search_counterexamples
+                from assay.search import search_counterexamples
 
                 result.extra["search"] = search_counterexamples(decl, store, store.labels)
         record = self._record(item, result, model)
         message = failure_message(result, self.examples)
         if result.extra.get("search"):
-            from .search import format_counterexamples
+            from assay.search import format_counterexamples
 
             message += "\n" + format_counterexamples(result.extra["search"])
         failed = not result.passed
@@ -127,7 +118,7 @@ class AssaySession:
             extra = record["extra"]
             record["junit_extra"] = {k: extra[k] for k in ("layer", "head", "agreement", "accuracy_drop") if k in extra}
         if self.baseline is not None:
-            from .baseline import compare_test
+            from assay.baseline import compare_test
 
             previous = self.baseline.lookup(record["name"], record["model"], run_models=[s.name for s in self.specs])
             opt = self.config.getoption
@@ -139,7 +130,7 @@ class AssaySession:
         hf_model, tokenizer = getattr(model, "model", None), getattr(model, "tokenizer", None)
         if hf_model is None or tokenizer is None:
             return "\n(explanations need a Hugging Face model: this one has no .model / .tokenizer)"
-        from .explain import explain_cases, format_top_tokens
+        from assay.explain import explain_cases, format_top_tokens
 
         worst = result.worst(self.explain)
         inputs, targets = [], []
@@ -177,6 +168,28 @@ class AssaySession:
         if record is not None:
             self.records[record["nodeid"]] = record
 
+    def finish(self, session: pytest.Session) -> None:
+        """Write the reports and check the baseline covered this suite (controller only)."""
+        from assay.report import build_report, write_report
+
+        opt = self.config.getoption
+        if not self.records:
+            return
+        if self.baseline is not None:
+            mismatch = self.baseline.suite_mismatch([r["name"] for r in self.records.values()])
+            if mismatch:
+                self.messages.append(f"assay: ERROR {mismatch}")
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        report = build_report([dict(r) for r in self.records.values()], self.seed)
+        if opt("assay_report"):
+            write_report(report, opt("assay_report"))
+            self.messages.append(f"assay: wrote JSON report {opt('assay_report')}")
+        if opt("assay_html"):
+            from assay.report.html import write_html
+
+            write_html(report, opt("assay_html"))
+            self.messages.append(f"assay: wrote HTML report {opt('assay_html')}")
+
 
 def identity(item: AssayItem) -> dict[str, Any]:
     decl = item.decl
@@ -197,29 +210,3 @@ def model_info(name: str, model: Any, registry: ModelRegistry) -> dict[str, Any]
         "labels": list(model.labels),
         "stats": dict(getattr(model, "stats", {}) or {}),
     }
-
-
-def _finish(self: "AssaySession", session: pytest.Session) -> None:
-    """Write the reports and check the baseline covered this suite (controller only)."""
-    from .report import build_report, write_report
-
-    opt = self.config.getoption
-    if not self.records:
-        return
-    if self.baseline is not None:
-        mismatch = self.baseline.suite_mismatch([r["name"] for r in self.records.values()])
-        if mismatch:
-            self.messages.append(f"assay: ERROR {mismatch}")
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    report = build_report([dict(r) for r in self.records.values()], self.seed)
-    if opt("assay_report"):
-        write_report(report, opt("assay_report"))
-        self.messages.append(f"assay: wrote JSON report {opt('assay_report')}")
-    if opt("assay_html"):
-        from .html_report import write_html
-
-        write_html(report, opt("assay_html"))
-        self.messages.append(f"assay: wrote HTML report {opt('assay_html')}")
-
-
-AssaySession.finish = _finish  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .errors import AssayError, ModelLoadError
+from assay.errors import AssayError, ModelLoadError
 
 DEMO = "demo"
 DEMO_LAYOUT = (6, 12)  # the demo model is fine-tuned MiniLM-L6: 6 layers x 12 heads
@@ -114,12 +114,12 @@ class ModelRegistry:
         return model
 
     def _load(self, spec: ModelSpec) -> Any:
-        from .engine import load_model
+        from assay.engine import load_model
 
         opt = self.config.getoption
         source = spec.source
         if spec.is_demo:
-            from .demo import demo_model_path
+            from assay.demo import demo_model_path
 
             source = str(demo_model_path(progress=True))
         cache_dir: Any = None if not opt("assay_no_cache") else False

@@ -1,0 +1,93 @@
+"""Collection: declarations (Python module attributes and YAML suite entries) become pytest items.
+
+A declaration that fails validation becomes a collector whose collection raises a one-line error; a
+YAML entry whose optional data is absent becomes a skipped item.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from assay.declarations import AssayTest
+from assay.errors import AssayError, OptionalDataMissing
+from assay.plugin.items import AssayItem
+from assay.plugin.state import state
+from assay.yaml_suite import read_suite
+
+
+def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: list[str] | None) -> list[pytest.Node]:
+    """Validate ``decl`` and return its items (one per model, or per layer / head for sweeps)."""
+    try:
+        decl.validate(known_labels)
+    except AssayError as exc:
+        return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
+    st = state(parent.config)
+    if st.seed:
+        decl = dataclasses.replace(decl, seed=decl.seed + st.seed)
+    out: list[pytest.Node] = []
+    for spec in st.specs:
+        parts = decl.parts_for(spec) if hasattr(decl, "parts_for") else [None]
+        for part in parts:
+            out.append(AssayItem.create(parent, decl, spec.name, part))
+    return out
+
+
+class AssaySuiteFile(pytest.File):
+    """A YAML suite: each entry under ``tests:`` becomes items like a Python declaration."""
+
+    def collect(self) -> Iterator[pytest.Node]:
+        document = read_suite(self.path)
+        if document is None:
+            return
+        labels = document.labels or self.config.getini("assay_labels") or None
+        for position in range(1, len(document.entries) + 1):
+            name = document.entry_name(position)
+            try:
+                decl = document.declaration(position)
+            except OptionalDataMissing as exc:
+                yield SkippedDeclaration.from_parent(self, name=name, reason=str(exc))
+                continue
+            except AssayError as exc:
+                yield InvalidDeclaration.from_parent(self, name=name, error=exc)
+                continue
+            yield from items_for(self, decl, labels)
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
+        if isinstance(excinfo.value, AssayError):
+            return f"{self.path}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class InvalidDeclaration(pytest.Collector):
+    """Stands for a declaration that failed validation: collecting it is a one-line error."""
+
+    def __init__(self, *, error: AssayError, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def collect(self) -> Iterator[pytest.Item]:
+        raise self.error
+
+    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
+        if isinstance(excinfo.value, AssayError):
+            return f"{self.path}::{self.name}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class SkippedDeclaration(pytest.Item):
+    """A declaration whose optional data is absent on this machine: reported as skipped."""
+
+    def __init__(self, *, reason: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.reason = reason
+
+    def runtest(self) -> None:
+        pytest.skip(self.reason)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
