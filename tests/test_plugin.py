@@ -186,7 +186,7 @@ test_nan = MFT(["good?"], "positive")
     result = pytester.runpytest("--assay-report=r.json")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed") == 1 and (outcomes.get("failed", 0) + outcomes.get("errors", 0)) == 1
-    result.stdout.fnmatch_lines(["*model returned NaN or inf probabilities for 'good?'*"])
+    result.stdout.fnmatch_lines(["*returned NaN or infinite probabilities for 'good?'*"])
     report = json.loads((pytester.path / "r.json").read_text())
     nan = next(t for t in report["tests"] if t["name"] == "test_nan")
     assert nan["outcome"] == "error" and "NaN" in nan["error"]

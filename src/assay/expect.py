@@ -18,6 +18,12 @@ from .errors import DeclarationError
 
 PASS, FAIL, NA = "pass", "fail", "na"
 
+NUMERICAL_SLACK = 1e-6
+"""Added to every tolerance a probability comparison uses. The same input can come back from a
+model a few 1e-8 apart depending on which other inputs share its batch (padding width, kernel
+choice); with ``tolerance=0`` such noise alone would decide a verdict. 1e-6 is far above that noise
+and far below any change a test author means."""
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -194,14 +200,14 @@ def label_not_in(*forbidden: str) -> Expectation:
 # -- pairwise expectations (INV / DIR) -----------------------------------------------------------
 def invariant(tolerance: float | None = None) -> Expectation:
     """The changed input gets the original's label (and, with ``tolerance``, that label's probability
-    moves by at most ``tolerance``). The INV default."""
+    moves by at most ``tolerance`` + :data:`NUMERICAL_SLACK`). The INV default."""
     if tolerance is not None and not 0 <= tolerance <= 1:
         raise DeclarationError(f"tolerance={tolerance} must lie in [0, 1]")
 
     def same_prediction(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
         k = int(np.argmax(orig))
         delta = abs(float(new[k] - orig[k]))
-        ok = int(np.argmax(new)) == k and (tolerance is None or delta <= tolerance)
+        ok = int(np.argmax(new)) == k and (tolerance is None or delta <= tolerance + NUMERICAL_SLACK)
         return ok, delta
 
     return pairwise(same_prediction, name=f"invariant(tolerance={tolerance})")
@@ -214,7 +220,7 @@ def _confidence(direction: int, label: str | None, tolerance: float, name: str) 
     def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
         k = _index(labels, label) if label is not None else int(np.argmax(orig))
         change = float(new[k] - orig[k]) * direction  # positive = moved the allowed way
-        return change >= -tolerance, max(0.0, -change)
+        return change >= -(tolerance + NUMERICAL_SLACK), max(0.0, -change)
 
     exp = pairwise(check, name=f"{name}(label={label!r}, tolerance={tolerance})")
     exp.label_args = (label,) if label else ()
@@ -222,8 +228,8 @@ def _confidence(direction: int, label: str | None, tolerance: float, name: str) 
 
 
 def confidence_not_lower(label: str | None = None, tolerance: float = 0.0) -> Expectation:
-    """p(label) of the changed input is not lower than the original's, within ``tolerance``.
-    ``label=None`` uses the original's predicted label."""
+    """p(label) of the changed input is not lower than the original's, within ``tolerance``
+    (+ :data:`NUMERICAL_SLACK`). ``label=None`` uses the original's predicted label."""
     return _confidence(+1, label, tolerance, "confidence_not_lower")
 
 
@@ -233,7 +239,8 @@ def confidence_not_higher(label: str | None = None, tolerance: float = 0.0) -> E
 
 
 def moves_away_from(label: str | None = None, min_drop: float = 0.0) -> Expectation:
-    """p(label) must drop by more than ``min_drop`` (``label=None``: the original's prediction).
+    """p(label) must drop by more than ``min_drop`` + :data:`NUMERICAL_SLACK` (``label=None``: the
+    original's prediction).
 
     With a label given, cases whose original is not predicted as that label are not applicable:
     a negation can only move a prediction away from where it was.
@@ -244,7 +251,7 @@ def moves_away_from(label: str | None = None, min_drop: float = 0.0) -> Expectat
         if label is not None and int(np.argmax(orig)) != k:
             return None
         drop = float(orig[k] - new[k])
-        return drop > min_drop, max(0.0, min_drop - drop)
+        return drop > min_drop + NUMERICAL_SLACK, max(0.0, min_drop - drop)
 
     exp = pairwise(check, name=f"moves_away_from(label={label!r}, min_drop={min_drop})")
     exp.label_args = (label,) if label else ()

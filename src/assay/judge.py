@@ -9,9 +9,10 @@ import numpy as np
 
 from .cases import Case, fingerprint
 from .declarations import AssayTest
-from .errors import AssayError, NoApplicableCase, PredictionError
+from .errors import AssayError, NoApplicableCase
 from .expect import FAIL, NA, PASS, Verdict
 from .inputs import Input, render, to_json
+from .probabilities import checked_probabilities
 from .stats import wilson_interval
 
 
@@ -144,12 +145,8 @@ def evaluate(decl: AssayTest, model_name: str, labels: Sequence[str], probs_for:
     all_probs: list[np.ndarray] = []
     k = len(labels)
     for case in cases:
-        probs = np.stack([probs_for(x) for x in case.inputs]) if case.inputs else np.zeros((0, k))
-        if probs.shape[1] != k:
-            raise PredictionError(f"model returned {probs.shape[1]} probabilities per input for {k} labels")
-        if not np.all(np.isfinite(probs)):
-            bad = next(x for x, row in zip(case.inputs, probs) if not np.all(np.isfinite(row)))
-            raise PredictionError(f"model returned NaN or inf probabilities for {render(bad)!r}")
+        raw = np.stack([probs_for(x) for x in case.inputs]) if case.inputs else np.zeros((0, k))
+        probs = checked_probabilities(raw, model=model_name, inputs=case.inputs, labels=labels)
         verdict = expectation(case, probs, labels)
         if verdict.outcome not in (PASS, FAIL, NA):
             raise AssayError(f"expectation {expectation.name} returned {verdict.outcome!r}, not pass/fail/na")

@@ -8,6 +8,7 @@ import numpy as np
 
 from assay.errors import PredictionError
 from assay.inputs import Input
+from assay.probabilities import checked_probabilities
 
 
 class PredictionStore:
@@ -33,13 +34,7 @@ class PredictionStore:
             raise
         except Exception as exc:  # a user's model: report what broke, on one line
             raise PredictionError(f"model {self.name!r}: predict_proba raised {type(exc).__name__}: {exc}") from exc
-        probs = np.asarray(raw, dtype=np.float64)
-        expected = (len(missing), len(self.labels))
-        if probs.shape != expected:
-            raise PredictionError(
-                f"model {self.name!r}: predict_proba returned shape {probs.shape}, expected {expected} "
-                f"(one row per input, one column per label {self.labels})"
-            )
+        probs = checked_probabilities(raw, model=self.name, inputs=missing, labels=self.labels, values=False)
         for x, row in zip(missing, probs):
             self._probs[x] = row
 
