@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.cli import compare as compare_cli
+from assay.cli import main
 from assay.atomic import write_json_atomic
 from assay.stats import mcnemar_exact
 
@@ -58,10 +57,9 @@ def reports(tmp_path):
 
 
 def invoke(*argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser()
-    compare_cli.add_arguments(parser)
+    """``assay compare ARGV`` in this process, through the one entry and its error handler."""
     out, err = io.StringIO(), io.StringIO()
-    code = compare_cli.run(parser.parse_args([str(a) for a in argv]), out=out, err=err)
+    code = main(["compare", *(str(a) for a in argv)], out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -133,11 +131,9 @@ def test_bad_thresholds_are_usage_errors(reports, capsys):
 
 def test_ascii_terminal_gets_ascii_arrows(reports):
     old, new = reports
-    parser = argparse.ArgumentParser()
-    compare_cli.add_arguments(parser)
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="ascii")
-    assert compare_cli.run(parser.parse_args([str(old), str(new)]), out=out, err=io.StringIO()) == 1
+    assert main(["compare", str(old), str(new)], out=out, err=io.StringIO()) == 1
     out.flush()
     text = raw.getvalue().decode("ascii")
     assert "^ +20.0 pp" in text and "v -10.0 pp" in text

@@ -17,6 +17,7 @@ from assay.engine import load_model, resolve_device, resolve_dtype, worker_gpu
 from assay.engine.device import needs_device_map, xdist_worker_index
 from assay.engine.labels import NeutralBand
 from assay.errors import ModelLoadError
+from assay.options import Flags
 from test_engine_fixtures import TEXTS, bert_dir, save_bert, wordpiece_vocab  # noqa: F401  (fixture)
 
 
@@ -100,7 +101,10 @@ def test_pickle_only_checkpoint_needs_allow_pickle(tmp_path, bert_dir):
     torch.save(load_file(folder / "model.safetensors"), folder / "pytorch_model.bin")
     (folder / "model.safetensors").unlink()
     message = load_error(folder)
-    assert "pytorch_model.bin" in message and "--assay-allow-pickle" in message
+    assert "pytorch_model.bin" in message and "pass allow_pickle=True if you trust" in message
+    # The caller's own spelling of the fix: the plugin passes its flags.
+    message = load_error(folder, flags=Flags("assay-", "--assay-model"))
+    assert "pass --assay-allow-pickle if you trust" in message and "allow_pickle=True" not in message
     model = load_model(str(folder), allow_pickle=True, cache_dir=False)
     reference = load_model(str(bert_dir), cache_dir=False)
     np.testing.assert_allclose(model.predict_proba(TEXTS), reference.predict_proba(TEXTS), atol=1e-6)
@@ -123,7 +127,8 @@ def test_unknown_device(bert_dir, device):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
 @pytest.mark.parametrize("device", ["cuda", "cuda:1", "cuda:auto"])
 def test_cuda_requested_without_a_gpu(bert_dir, device):
-    assert "--assay-device cpu" in load_error(bert_dir, device=device)
+    assert "use device='cpu' or auto" in load_error(bert_dir, device=device)
+    assert "use --device cpu or auto" in load_error(bert_dir, device=device, flags=Flags("", "MODEL"))
 
 
 def test_unknown_dtype(bert_dir):
@@ -182,7 +187,7 @@ def test_neutral_band_serves_three_way_tests_with_a_binary_model(tmp_path, bert_
     inside = (p > 1 / 3) & (p < 2 / 3)
     assert np.array_equal(got.argmax(axis=1) == 1, inside)
     assert "binary model" in load_error(bert_dir, neutral_band=(0.4, 0.6))
-    assert "low < 0.5 < high" in load_error(folder, neutral_band=(0.6, 0.9))
+    assert "LOW < 0.5 < HIGH" in load_error(folder, neutral_band=(0.6, 0.9))
 
 
 @settings(max_examples=200, deadline=None)
@@ -259,3 +264,10 @@ def test_xdist_workers_share_the_cpu_cores(monkeypatch):
         assert limit_threads_under_xdist() == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("batch_size", [-5, 0, 2.5])
+def test_a_batch_size_that_is_not_a_positive_integer_is_refused(bert_dir, batch_size):
+    """It used to run silently with a batch of 1."""
+    message = load_error(bert_dir, batch_size=batch_size)
+    assert message == f"batch_size={batch_size!r} must be a positive integer"

@@ -3,7 +3,6 @@ labels are not; property labels; the ``assay probe`` command on a saved tiny mod
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 
@@ -13,7 +12,7 @@ import pytest
 from test_explain_attributions import WORDS, model, one_thread, tokenizer  # noqa: F401
 
 from assay.explain import layer_probes, property_labels
-from assay.cli import probe as probe_cli
+from assay.cli import main
 from assay.explain.probes import format_probes, has_negation, stratified_split
 
 PLAIN = [w for w in WORDS if w not in ("magic", "un", "##believ", "##able")]
@@ -81,10 +80,9 @@ def test_property_labels(tokenizer):
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="assay probe")
-    probe_cli.add_arguments(parser)
+    """``assay probe ARGV`` in this process, through the one entry and its error handler."""
     out, err = io.StringIO(), io.StringIO()
-    code = probe_cli.run(parser.parse_args(argv), out=out, err=err)
+    code = main(["probe", *argv], out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
-from assay.cli.heads import add_arguments, run
+from assay.cli import main
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 WORDS = "the flight was great awful late seat crew food not very bad good delayed rude friendly thanks again never".split()
@@ -45,15 +44,10 @@ def data_file(tmp_path_factory):
     return path
 
 
-def _parse(argv):
-    parser = argparse.ArgumentParser(prog="assay heads")
-    add_arguments(parser)
-    return parser.parse_args(argv)
-
-
 def _run(argv):
+    """``assay heads ARGV`` in this process, through the one entry and its error handler."""
     out, err = io.StringIO(), io.StringIO()
-    code = run(_parse(argv), out=out, err=err)
+    code = main(["heads", *argv], out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -105,7 +99,7 @@ def test_heads_command_errors_are_one_line(model_dir, tmp_path):
     code, _, err = _run([str(tmp_path / "no-model"), "--data", str(tmp_path / "missing.tsv")])
     assert code == 2 and err.count("\n") == 1
     with pytest.raises(SystemExit):
-        _parse([str(model_dir), "--data", "x.tsv", "--step", "0"])
+        _run([str(model_dir), "--data", "x.tsv", "--step", "0"])
 
 
 @pytest.mark.integration

@@ -1,8 +1,16 @@
-"""The ``assay`` command: tools that work outside a pytest run.
+"""The ``assay`` command (also ``python -m assay.cli``): tools that work outside a pytest run.
 
     assay heads MODEL --data FILE        head importance, pruning curve, heatmap (and --functions)
     assay probe MODEL --data FILE --property NAME
     assay compare OLD.json NEW.json      exit 1 on a significant regression
+
+One entry, one error policy. Exit status: 0 done, 1 the model or candidate failed (a regression),
+2 unusable input: a bad argument (argparse's own usage error), or a file, model or report that cannot
+be used, reported on one line ``assay COMMAND: error: ...`` without a traceback.
+
+A command is one entry in :data:`COMMANDS` and one module with ``add_arguments(parser)`` and
+``run(args, out) -> int``; it raises :class:`assay.errors.AssayError` for input it cannot use.
+Option definitions shared with the pytest plugin come from :mod:`assay.options`.
 """
 
 from __future__ import annotations
@@ -10,10 +18,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import TextIO
 
 from assay.errors import AssayError
 
-# name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
+OK, FAILED, UNUSABLE = 0, 1, 2
+
+# name -> (module with add_arguments(parser) and run(args, out) -> int, one-line help)
 COMMANDS = {
     "heads": ("assay.cli.heads", "head importance (Michel et al.), pruning curve and heatmap for a model"),
     "probe": ("assay.cli.probe", "train a linear probe per layer: where a property becomes available"),
@@ -22,33 +33,47 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assay", description="assay: behavioral testing of text classifiers. "
-                                     "Tests run with pytest; these commands help outside a test run.")
+    """The top-level parser: lists the commands (their own arguments are added only when one runs,
+    since building them imports the command's module)."""
+    parser = argparse.ArgumentParser(
+        prog="assay", description="assay: behavioral testing of text classifiers. "
+        "Tests run with pytest; these commands help outside a test run.",
+        epilog="exit status: 0 done, 1 a regression or failure, 2 unusable input")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(_module=module)
-        # Arguments are added lazily in main(): building them imports the command's module.
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def command_parser(name: str) -> argparse.ArgumentParser:
+    """The parser of ``assay NAME`` with the command's own arguments."""
+    module = importlib.import_module(COMMANDS[name][0])
+    parser = argparse.ArgumentParser(prog=f"assay {name}", description=COMMANDS[name][1],
+                                     epilog="exit status: 0 done, 1 a regression or failure, 2 unusable input")
+    module.add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; returns its exit status (argparse exits with 2 itself on a usage error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    out, err = out or sys.stdout, err or sys.stderr
     if not argv or argv[0] not in COMMANDS:
-        parser.parse_args(argv)  # exits with argparse's message for an unknown command
-        parser.print_help()
-        return 2
-    module = importlib.import_module(COMMANDS[argv[0]][0])
-    command = argparse.ArgumentParser(prog=f"assay {argv[0]}", description=COMMANDS[argv[0]][1])
-    module.add_arguments(command)
-    args = command.parse_args(argv[1:])
+        build_parser().parse_args(argv)  # --help, or argparse's message for an unknown command
+        build_parser().print_help(err)
+        return UNUSABLE
+    name = argv[0]
+    args = command_parser(name).parse_args(argv[1:])
+    module = importlib.import_module(COMMANDS[name][0])
     try:
-        return int(module.run(args) or 0)
+        return int(module.run(args, out))
     except AssayError as exc:
-        print(f"assay {argv[0]}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(name, str(exc), err)
+    except OSError as exc:  # an output that cannot be written, an input that cannot be read
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(name, f"cannot use{where} ({exc.strerror or exc}); check the path and its permissions", err)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+def _fail(name: str, message: str, err: TextIO) -> int:
+    print(f"assay {name}: error: {message}", file=err)
+    return UNUSABLE

@@ -7,57 +7,31 @@ Exit status: 0 when no test regressed, 1 when at least one did, 2 when an input 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, TextIO
 
+from assay import _validate as valid
 from assay.atomic import write_json_atomic
 from assay.baseline import Baseline, Comparison, read_report
-from assay.errors import AssayError
+from assay.cli import FAILED, OK
+from assay.errors import BaselineError
+from assay.options import add_comparison_options
 
 COMPARE_SCHEMA = "assay-compare/1"
-
-
-def _fraction(low: float, high: float, *, include_low: bool):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not ((low <= value if include_low else low < value) and value < high):
-            bracket = "[" if include_low else "("
-            raise argparse.ArgumentTypeError(f"{text} is outside {bracket}{low:g}, {high:g})")
-        return value
-
-    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD.json", help="baseline report (the release you compare against)")
     parser.add_argument("new", metavar="NEW.json", help="report of the candidate")
-    parser.add_argument(
-        "--max-regression", type=_fraction(0.0, 1.0, include_low=True), default=0.02,
-        help="largest rise in failure rate tolerated, as a fraction (default 0.02 = 2 points)",
-    )
-    parser.add_argument(
-        "--alpha", type=_fraction(0.0, 1.0, include_low=False), default=0.05,
-        help="significance level of the exact McNemar test (default 0.05)",
-    )
-    parser.add_argument("--json", metavar="OUT", help="also write the comparison as JSON to OUT")
+    add_comparison_options(parser.add_argument)
+    parser.add_argument("--json", metavar="OUT", type=valid.output_file, help="also write the comparison as JSON to OUT")
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    try:
-        old, new = read_report(args.old), read_report(args.new)
-    except AssayError as exc:
-        print(f"assay compare: error: {exc}", file=err)
-        return 2
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    old, new = read_report(args.old), read_report(args.new)
     baseline = Baseline(old, args.old)
     mismatch = baseline.suite_mismatch(t.get("name") for t in new.get("tests", []))
     if mismatch:
-        print(f"assay compare: error: {mismatch}", file=err)
-        return 2
+        raise BaselineError(mismatch)
     verdicts = baseline.compare(new, max_regression=args.max_regression, alpha=args.alpha)
     arrows = _arrows(out)
     print(format_table(verdicts, arrows=arrows), file=out)
@@ -73,13 +47,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     if missing:
         print(f"not in {args.new}: {', '.join(missing)}", file=out)
     if args.json:
-        try:
-            write_json_atomic(_as_json(args, verdicts, counts, missing), args.json)
-        except OSError as exc:
-            print(f"assay compare: error: cannot write {args.json} ({exc.strerror}): pick a writable path",
-                  file=err)
-            return 2
-    return 1 if counts["regressed"] else 0
+        write_json_atomic(_as_json(args, verdicts, counts, missing), args.json)
+    return FAILED if counts["regressed"] else OK
 
 
 def _as_json(args: Any, verdicts: list[Comparison], counts: dict[str, int], missing: list[str]) -> dict:
@@ -148,12 +117,3 @@ def format_table(verdicts: list[Comparison], *, arrows: tuple[str, str] = ("↑"
     rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1])
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="assay compare", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 from typing import TextIO
 
-from assay.errors import AssayError
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1], got {text}")
-    return value
+from assay import _validate as valid
+from assay.cli import OK
+from assay.options import EngineOptions, add_engine_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,14 +17,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="FILE", help=".txt / .csv / .tsv file of inputs")
     parser.add_argument("--text-column", default=None, metavar="C", help="column holding the text (default: detected)")
     parser.add_argument("--label-column", default=None, metavar="C", help="column of gold labels; adds accuracy figures")
-    parser.add_argument("--n", type=_positive_int, default=1000, metavar="N", help="seeded sample of N inputs (default 1000)")
-    parser.add_argument("--out", default="assay-heads", metavar="DIR", help="folder for heads.csv, pruning.csv and heads-importance.png")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
-    parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="B", help="rows per forward pass")
-    parser.add_argument("--step", type=_fraction, default=0.1, help="pruning curve step, a fraction of all heads (default 0.1)")
-    parser.add_argument("--random-fraction", type=_fraction, default=0.2, help="fraction of heads masked at random (default 0.2)")
-    parser.add_argument("--draws", type=_positive_int, default=5, help="random masking draws (default 5)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data sample and the random masks (default 0)")
+    parser.add_argument("--n", type=valid.POSITIVE_INT, default=1000, metavar="N", help="seeded sample of N inputs (default 1000)")
+    parser.add_argument("--out", type=valid.folder, default="assay-heads", metavar="DIR",
+                        help="folder for heads.csv, pruning.csv and heads-importance.png")
+    add_engine_options(parser.add_argument)
+    parser.add_argument("--step", type=valid.STEP, default=0.1, help="pruning curve step, a fraction of all heads in (0, 1] (default 0.1)")
+    parser.add_argument("--random-fraction", type=valid.OPEN_FRACTION, default=0.2,
+                        help="fraction of heads masked at random, in (0, 1) (default 0.2)")
+    parser.add_argument("--draws", type=valid.POSITIVE_INT, default=5, help="random masking draws (default 5)")
+    parser.add_argument("--seed", type=valid.SEED, default=0, help="seed for the data sample and the random masks (default 0)")
     parser.add_argument("--functions", action="store_true",
                         help="also score every head's function (previous / next token, [CLS], [SEP], same word, "
                              "same word in the other segment) and join it with the importance")
@@ -82,17 +70,7 @@ def write_curve_csv(path: Path, curve) -> None:
                              "" if step.accuracy is None else f"{step.accuracy:.6f}"])
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    try:
-        return _run(args, out)
-    except AssayError as exc:
-        print(f"assay heads: error: {exc}", file=err)
-        return 2
-
-
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO) -> int:
     from assay.datasets import dataset
     from assay.engine import load_model
     from assay.heads.ablation import random_masking
@@ -104,7 +82,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     data = dataset(args.data, text_column=args.text_column, label_column=args.label_column, n=args.n, seed=args.seed)
     inputs = list(data)
     labels = list(data.labels) if args.label_column and data.labels is not None else None
-    classifier = load_model(args.model, device=args.device, dtype="auto")
+    classifier = load_model(args.model, **EngineOptions.from_namespace(args, "", "MODEL").load_kwargs())
     model, tokenizer = classifier.model, classifier.tokenizer
     n_layers, n_heads = head_layout(model)
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
@@ -141,4 +119,4 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
         print("\nhead functions (mean attention to each target; Clark et al. 2019):", file=out)
         print(run_functions(model, tokenizer, inputs, folder, importance.importance), file=out)
-    return 0
+    return OK

@@ -3,23 +3,24 @@
 Prints one row per layer (0 = embeddings) with the held-out accuracy of a linear probe on the
 ``[CLS]`` and mean-pooled hidden states next to the majority-class baseline, and writes
 ``probe_<property>.csv`` and ``probe_<property>.png`` to ``--out``.
-Exit status: 0 on success, 2 when the model, data or property cannot be used.
+Exit status: 0 on success, 2 when an argument, the model, the data or the property cannot be used.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TextIO
 
-from assay.errors import AssayError, DataError
-from assay.explain.probes import (
-    BUILTIN_PROPERTIES, format_probes, layer_probes, plot_probe_curves, property_labels, write_probe_csv,
-)
+from assay import _validate as valid
+from assay.cli import OK
+from assay.errors import DataError
+from assay.options import EngineOptions, add_engine_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from assay.explain.probes import BUILTIN_PROPERTIES
+
     parser.add_argument("model", metavar="MODEL", help="folder (or hub id) of a sequence classifier")
     parser.add_argument("--data", required=True, metavar="FILE", help=".txt / .csv / .tsv file of inputs")
     parser.add_argument(
@@ -28,30 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--text-column", default=None, help="column holding the text (default: the data's text column)")
     parser.add_argument("--label-column", default="label", help="label column for --property sentiment (default: label)")
-    parser.add_argument("--n", type=int, default=1000, help="seeded sample of this many rows (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sample, the split and the probes (default 0)")
-    parser.add_argument("--test-fraction", type=float, default=0.3, help="held-out share (default 0.3)")
-    parser.add_argument("--out", default="assay-probes", metavar="DIR", help="folder for the CSV and PNG (default assay-probes)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
-    parser.add_argument("--dtype", default="auto", help="auto, float32, float16, bfloat16 (default auto)")
+    parser.add_argument("--n", type=valid.POSITIVE_INT, default=1000, help="seeded sample of this many rows (default 1000)")
+    parser.add_argument("--seed", type=valid.SEED, default=0, help="seed of the sample, the split and the probes (default 0)")
+    parser.add_argument("--test-fraction", type=valid.OPEN_FRACTION, default=0.3, help="held-out share, in (0, 1) (default 0.3)")
+    parser.add_argument("--out", type=valid.folder, default="assay-probes", metavar="DIR",
+                        help="folder for the CSV and PNG (default assay-probes)")
+    add_engine_options(parser.add_argument)
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    try:
-        return _run(args, out)
-    except (AssayError, ValueError) as exc:
-        print(f"assay probe: {exc}", file=err)
-        return 2
-
-
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO) -> int:
     from assay.datasets import dataset
     from assay.engine import load_model
+    from assay.explain.probes import format_probes, layer_probes, plot_probe_curves, property_labels, write_probe_csv
 
-    if not 0.0 < args.test_fraction < 1.0:
-        raise ValueError(f"--test-fraction {args.test_fraction} must be between 0 and 1")
     prop = args.property
     if prop in ("negation", "length"):
         label_column = None
@@ -64,7 +54,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     labels = data.labels if label_column else None
     if label_column and (labels is None or any(label is None for label in labels)):
         raise DataError(f"{args.data}: property {prop!r} needs a label in column {label_column!r} on every row")
-    classifier = load_model(args.model, device=args.device, dtype=args.dtype)
+    classifier = load_model(args.model, **EngineOptions.from_namespace(args, "", "MODEL").load_kwargs())
     y, classes = property_labels(prop, inputs, labels, classifier.tokenizer)
     results = layer_probes(classifier.model, classifier.tokenizer, inputs, y, seed=args.seed, test_fraction=args.test_fraction)
     counts = ", ".join(f"{name}={int((y == i).sum())}" for i, name in enumerate(classes))
@@ -74,14 +64,5 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     csv_path = write_probe_csv(results, out_dir / f"probe_{prop}.csv", prop)
     png_path = plot_probe_curves({prop: results}, out_dir / f"probe_{prop}.png", title=f"{prop} probes: {args.model}")
     print(f"wrote {csv_path} and {png_path}", file=out)
-    return 0
+    return OK
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="assay probe", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

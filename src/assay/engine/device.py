@@ -8,15 +8,18 @@ Dtype strings: ``auto`` (half precision on a GPU, float32 on the CPU), ``float32
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import re
 
 import torch
 
+from assay import _validate as valid
 from assay.errors import ModelLoadError
+from assay.options import PYTHON, Flags
 
-DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, cuda:auto or mps"
+DEVICE_CHOICES = valid.DEVICE_CHOICES
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 # Default batch sizes by device type, measured with benchmarks/engine.py (docs/performance.md).
@@ -31,21 +34,23 @@ def xdist_worker_index(worker: str | None) -> int:
     return int(match.group(1)) if match else 0
 
 
-def worker_gpu(worker: str | None, gpu_count: int) -> str:
+def worker_gpu(worker: str | None, gpu_count: int, flags: Flags = PYTHON) -> str:
     """The GPU a pytest-xdist worker should use: ``gw0`` -> ``cuda:0``, ``gw1`` -> ``cuda:1``, ...
 
     Workers beyond the number of GPUs wrap around (``gw4`` on 4 GPUs -> ``cuda:0``).
     """
     if gpu_count < 1:
-        raise ModelLoadError("device 'cuda:auto' needs a CUDA GPU but none is available; use --assay-device cpu")
+        raise ModelLoadError(f"device 'cuda:auto' needs a CUDA GPU but none is available; use {flags.setting('device', 'cpu')}")
     return f"cuda:{xdist_worker_index(worker) % gpu_count}"
 
 
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """Turn a device string into a torch.device, checking that the hardware is there."""
+def resolve_device(device: str | torch.device | None = "auto", flags: Flags = PYTHON) -> torch.device:
+    """Turn a device string into a torch.device, checking that the hardware is there. Errors name the
+    fix as the caller spells it (``flags``, see :class:`assay.options.Flags`)."""
     if isinstance(device, torch.device):
         device = str(device)
-    spec = (device or "auto").strip().lower()
+    spec = _checked(valid.device, device or "auto")
+    use_cpu = f"use {flags.setting('device', 'cpu')} or auto"
     cuda_ok = torch.cuda.is_available()
     mps_ok = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
     if spec == "auto":
@@ -56,17 +61,16 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
         return torch.device("cpu")
     if spec == "mps":
         if not mps_ok:
-            raise ModelLoadError("device 'mps' is not available on this machine; use --assay-device cpu or auto")
+            raise ModelLoadError(f"device 'mps' is not available on this machine; {use_cpu}")
         return torch.device("mps")
-    match = re.fullmatch(r"cuda(?::(\d+|auto))?", spec)
-    if not match:
-        raise ModelLoadError(f"unknown device {device!r}; use {DEVICE_CHOICES}")
+    match = valid.DEVICE_PATTERN.fullmatch(spec)
+    assert match is not None  # _checked accepted it
     if not cuda_ok:
-        raise ModelLoadError(f"device {device!r} needs CUDA, which is not available here; use --assay-device cpu or auto")
+        raise ModelLoadError(f"device {device!r} needs CUDA, which is not available here; {use_cpu}")
     count = torch.cuda.device_count()
     index = match.group(1)
     if index == "auto":
-        return torch.device(worker_gpu(os.environ.get("PYTEST_XDIST_WORKER"), count))
+        return torch.device(worker_gpu(os.environ.get("PYTEST_XDIST_WORKER"), count, flags))
     number = int(index or 0)
     if number >= count:
         raise ModelLoadError(f"device {device!r} does not exist: this machine has {count} GPU(s); use cuda:0 .. cuda:{count - 1}")
@@ -77,16 +81,22 @@ def resolve_dtype(dtype: str | torch.dtype | None, device: torch.device, checkpo
     """The dtype to run in. ``auto``: float32 on CPU; on a GPU the checkpoint's half type, else float16."""
     if isinstance(dtype, torch.dtype):
         return dtype
-    spec = (dtype or "auto").strip().lower()
+    spec = _checked(valid.dtype, dtype or "auto")
     if spec != "auto":
-        if spec not in DTYPES:
-            raise ModelLoadError(f"unknown dtype {dtype!r}; use auto, float32, float16 or bfloat16")
         return DTYPES[spec]
     if device.type == "cpu":
         return torch.float32
     if checkpoint_dtype in ("float16", "bfloat16"):
         return DTYPES[checkpoint_dtype]
     return torch.float16
+
+
+def _checked(parse, text: str) -> str:
+    """The command-line check of a device or dtype name, as a ModelLoadError for Python callers."""
+    try:
+        return parse(text)
+    except argparse.ArgumentTypeError as error:
+        raise ModelLoadError(str(error)) from None
 
 
 def default_batch_size(device: torch.device) -> int:

@@ -22,6 +22,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from assay._validate import band_problem
 from assay.errors import ModelLoadError
 
 GENERIC_LABEL = re.compile(r"LABEL_\d+")
@@ -89,8 +90,9 @@ def neutral_band(band: tuple[float, float], labels: Sequence[str], where: str, g
     if len(labels) != 2:
         raise ModelLoadError(f"{where}: a neutral band needs a binary model, this one has {len(labels)} labels {list(labels)}; drop the neutral band")
     low, high = (float(v) for v in band)
-    if not 0.0 <= low < 0.5 < high <= 1.0:
-        raise ModelLoadError(f"{where}: neutral band {band!r} must satisfy 0 <= low < 0.5 < high <= 1, e.g. (1/3, 2/3)")
+    problem = band_problem(low, high)
+    if problem:
+        raise ModelLoadError(f"{where}: neutral band {band!r}: {problem}")
     lowered = [label.lower() for label in labels]
     if not generic and lowered[0] in POSITIVE_NAMES and lowered[1] in NEGATIVE_NAMES:
         return NeutralBand(low, high, negative_index=1, positive_index=0)

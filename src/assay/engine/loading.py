@@ -15,7 +15,9 @@ from assay.engine import device as devices
 from assay.engine.cache import PredictionCache
 from assay.engine.classifier import HFClassifier
 from assay.engine.labels import is_generic, model_labels, neutral_band as make_band, rename_labels
+from assay import _validate as valid
 from assay.errors import ModelLoadError
+from assay.options import PYTHON, Flags
 
 CONFIG_FILES = ("config.json",)
 TOKENIZER_FILES = (
@@ -54,13 +56,13 @@ def looks_like_path(source: str) -> bool:
     )
 
 
-def resolve_source(source: str, allow_pickle: bool) -> Path:
+def resolve_source(source: str, allow_pickle: bool, flags: Flags = PYTHON) -> Path:
     """The local folder holding the checkpoint: the folder itself, or the hub snapshot in the HF cache."""
     source = str(source)
     if looks_like_path(source):
         folder = Path(source).expanduser()
         if not folder.exists():
-            raise ModelLoadError(f"model folder {source} does not exist; pass an existing folder or a Hugging Face hub id to --assay-model")
+            raise ModelLoadError(f"model folder {source} does not exist; pass an existing folder or a Hugging Face hub id as {flags.model}")
         if not folder.is_dir():
             raise ModelLoadError(f"model path {source} is a file; pass the folder that holds config.json and the weights")
         return folder
@@ -74,11 +76,11 @@ def resolve_source(source: str, allow_pickle: bool) -> Path:
         hint = "it is not in the local Hugging Face cache (offline mode)" if offline else f"the hub did not provide it ({_one_line(error)})"
         raise ModelLoadError(
             f"could not load model {source!r}: there is no such local folder, and as a hub id {hint}; "
-            f"check the path or id, or download the model and pass its local folder to --assay-model"
+            f"check the path or id, or download the model and pass its local folder as {flags.model}"
         ) from None
 
 
-def weight_files(folder: Path, source: str, allow_pickle: bool) -> list[Path]:
+def weight_files(folder: Path, source: str, allow_pickle: bool, flags: Flags = PYTHON) -> list[Path]:
     safetensors = sorted(folder.glob("*.safetensors"))
     if safetensors:
         return safetensors
@@ -86,7 +88,7 @@ def weight_files(folder: Path, source: str, allow_pickle: bool) -> list[Path]:
     if pickles and not allow_pickle:
         raise ModelLoadError(
             f"model {source} has only pickle weights ({pickles[0].name}), which can run arbitrary code when loaded; "
-            f"convert them to model.safetensors or pass --assay-allow-pickle (allow_pickle=True) if you trust the file"
+            f"convert them to model.safetensors or pass {flags.switch('allow_pickle')} if you trust the file"
         )
     if pickles:
         return pickles
@@ -143,26 +145,31 @@ def load_model(
     cache_dir: str | os.PathLike | None | bool = None,
     progress: bool = False,
     max_length: int | None = None,
+    flags: Flags = PYTHON,
 ) -> HFClassifier:
     """Load a sequence classifier from a local folder or a hub id, ready to predict.
 
     ``cache_dir``: folder of the persistent prediction cache; ``None`` for the default
     (``$ASSAY_CACHE_DIR`` or ``~/.cache/assay``), ``False`` to switch it off.
+    ``flags``: how the caller spells these settings; every error names the fix that way
+    (:class:`assay.options.Flags`: ``allow_pickle=True`` by default, ``--assay-allow-pickle`` under pytest).
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     source = str(source)
     where = f"model {source}"
-    target = devices.resolve_device(device)
-    folder = resolve_source(source, allow_pickle)
-    weights = weight_files(folder, source, allow_pickle)
+    if batch_size is not None:
+        valid.POSITIVE_INT.check(batch_size, flags.name("batch_size"), ModelLoadError)
+    target = devices.resolve_device(device, flags)
+    folder = resolve_source(source, allow_pickle, flags)
+    weights = weight_files(folder, source, allow_pickle, flags)
     if not (folder / "config.json").exists():
         raise ModelLoadError(f"model {source} has no config.json; save the model with model.save_pretrained(folder)")
     try:
         config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
     except Exception as error:
-        raise ModelLoadError(f"model {source}: config.json cannot be read ({_one_line(error)}); pass trust_remote_code=True only if it needs custom code you trust") from None
+        raise ModelLoadError(f"model {source}: config.json cannot be read ({_one_line(error)}); pass {flags.switch('trust_remote_code')} only if it needs custom code you trust") from None
     check_classifier_config(config, folder, source)
     checkpoint_dtype = str(getattr(config, "dtype", None) or getattr(config, "torch_dtype", "") or "").replace("torch.", "") or None
     run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype)

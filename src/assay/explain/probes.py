@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from assay.errors import DataError
 from assay.explain.tokens import collate, device_of, encode, encode_all
 from assay.inputs import Input, render
 
@@ -122,7 +123,8 @@ def probe_features(
     n_classes = int(y.max()) + 1 if len(y) else 0
     train, test = stratified_split(y, test_fraction, seed)
     if len(train) == 0 or len(test) == 0:
-        raise ValueError(f"{len(y)} examples are too few for a train / test split at test_fraction={test_fraction}")
+        raise DataError(f"{len(y)} examples are too few for a train / test split at test_fraction={test_fraction}; "
+                        "give more examples")
     majority_class = np.bincount(y[train], minlength=n_classes).argmax()
     majority = float(np.mean(y[test] == majority_class))
     results = []

@@ -17,7 +17,7 @@ from assay.declarations import AssayTest
 from assay.errors import AssayError, ModelUnavailable
 from assay.plugin.collect import AssaySuiteFile, items_for
 from assay.plugin.items import AssayItem
-from assay.plugin.options import add_options
+from assay.plugin.options import OPTIONS, AssayOptions, add_options
 from assay.plugin.session import AssaySession
 from assay.plugin.state import SESSION, state
 from assay.yaml_suite import is_suite_file
@@ -33,7 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, what in (("assay", "assay behavioral tests"), ("mft", "assay MFT tests"), ("inv", "assay INV tests"),
                        ("dir", "assay DIR tests"), ("heads", "assay attention-head checks")):
         config.addinivalue_line("markers", f"{name}: {what}")
-    session = AssaySession(config)
+    options = AssayOptions.from_config(config)
+    config.stash[OPTIONS] = options
+    session = AssaySession(config, options)
     config.stash[SESSION] = session
     if not session.is_worker:
         config.pluginmanager.register(_Reporter(config), _REPORTER)
@@ -43,15 +45,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin(_REPORTER)
     if reporter is not None:
         config.pluginmanager.unregister(reporter)
-    if SESSION in config.stash:
-        del config.stash[SESSION]
+    for key in (SESSION, OPTIONS):
+        if key in config.stash:
+            del config.stash[key]
 
 
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: Any):
     if isinstance(obj, AssayTest) and name.startswith("test"):
         decl = obj.named(obj.name or name)
-        labels = collector.config.getini("assay_labels") or None
-        return items_for(collector, decl, labels)
+        return items_for(collector, decl, state(collector.config).options.suite_labels)
     return None
 
 

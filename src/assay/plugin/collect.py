@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import pytest
 
@@ -19,7 +19,7 @@ from assay.plugin.state import state
 from assay.yaml_suite import read_suite
 
 
-def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: list[str] | None) -> list[pytest.Node]:
+def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[str] | None) -> list[pytest.Node]:
     """Validate ``decl`` and return its items (one per model, or per layer / head for sweeps)."""
     try:
         decl.validate(known_labels)
@@ -43,7 +43,7 @@ class AssaySuiteFile(pytest.File):
         document = read_suite(self.path)
         if document is None:
             return
-        labels = document.labels or self.config.getini("assay_labels") or None
+        labels = document.labels or state(self.config).options.suite_labels
         for position in range(1, len(document.entries) + 1):
             name = document.entry_name(position)
             try:

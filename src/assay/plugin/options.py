@@ -1,8 +1,25 @@
-"""Command-line and ini options of the pytest plugin."""
+"""Command-line and ini options of the pytest plugin, and the frozen :class:`AssayOptions` read from them.
+
+Every value is checked when pytest parses the command line (the ``type=`` validators of
+:mod:`assay._validate`, shared with the ``assay`` commands), so a bad value is a usage error before
+collection, never an error in every test. ``pytest_configure`` then reads the options once into
+:class:`AssayOptions` (the model: pytest-mypy's ``MypyConfigStash``); the session, the model registry
+and the collectors read that object, not ``config.getoption``.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
 import pytest
+
+from assay import _validate as valid
+from assay.options import EngineOptions, add_comparison_options, add_engine_options
+from assay.plugin.models import ModelSpec, parse_specs
+
+PREFIX = "assay-"
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -11,31 +28,93 @@ def add_options(parser: pytest.Parser) -> None:
     add("--assay-model", action="append", default=[], metavar="[NAME=]PATH_OR_ID",
         help="model to test: a local folder or a Hugging Face hub id; repeat for several models "
              "(default: the assay demo model)")
-    add("--assay-report", metavar="PATH", default=None, help="write the JSON report here")
-    add("--assay-html", metavar="PATH", default=None, help="write the self-contained HTML report here")
+    add("--assay-report", metavar="PATH", default=None, type=valid.output_file, help="write the JSON report here")
+    add("--assay-html", metavar="PATH", default=None, type=valid.output_file,
+        help="write the self-contained HTML report here")
     add("--assay-baseline", metavar="PATH", default=None,
         help="JSON report of an earlier run: tests also fail when they regressed significantly")
-    add("--assay-max-regression", type=float, default=0.02, metavar="RATE",
-        help="largest allowed rise of a failure rate over the baseline (absolute, default 0.02)")
-    add("--assay-alpha", type=float, default=0.05, metavar="P",
-        help="significance level of the McNemar test against the baseline (default 0.05)")
-    add("--assay-examples", type=int, default=5, metavar="N", help="failing examples shown per test (default 5)")
-    add("--assay-explain", type=int, default=0, metavar="N",
+    add_comparison_options(add, PREFIX)
+    add("--assay-examples", type=valid.COUNT, default=5, metavar="N",
+        help="failing examples shown per test, a non-negative integer (default 5)")
+    add("--assay-explain", type=valid.COUNT, default=0, metavar="N",
         help="explain the N worst cases of each failing test with token attributions (default 0: off)")
-    add("--assay-seed", type=int, default=None, metavar="SEED",
-        help="shift every declaration's seed by SEED to draw other samples (default 0); reported in the JSON report")
-    add("--assay-device", default="auto", metavar="DEVICE", help="auto, cpu, cuda, cuda:N, cuda:auto or mps")
-    add("--assay-dtype", default="auto", metavar="DTYPE", help="auto, float32, float16 or bfloat16")
-    add("--assay-batch-size", type=int, default=None, metavar="N", help="batch size (default: chosen by device)")
-    add("--assay-labels", default=None, metavar="MAP",
+    add("--assay-seed", type=valid.SEED, default=0, metavar="SEED",
+        help="shift every declaration's seed by SEED, a non-negative integer, to draw other samples (default 0); "
+             "reported in the JSON report")
+    add_engine_options(add, PREFIX)
+    add("--assay-labels", default=None, type=valid.label_map, metavar="MAP",
         help="rename the model's labels: 'LABEL_0=negative,LABEL_1=positive' or 'negative,neutral,positive'")
-    add("--assay-neutral-band", default=None, metavar="LOW,HIGH",
-        help="let a binary positive/negative model answer 3-way tests: p(positive) in [LOW, HIGH] is neutral")
-    add("--assay-allow-pickle", action="store_true", help="allow loading pickle (.bin) checkpoints")
-    add("--assay-trust-remote-code", action="store_true", help="allow model code shipped with a checkpoint")
-    add("--assay-cache-dir", default=None, metavar="DIR", help="prediction cache folder (default ~/.cache/assay)")
+    add("--assay-neutral-band", default=None, type=valid.neutral_band, metavar="LOW,HIGH",
+        help=f"let a binary positive/negative model answer 3-way tests: p(positive) in [LOW, HIGH] is neutral "
+             f"({valid.NEUTRAL_BAND_RULE})")
+    add("--assay-cache-dir", default=None, type=valid.folder, metavar="DIR",
+        help="prediction cache folder (default $ASSAY_CACHE_DIR or ~/.cache/assay)")
     add("--assay-no-cache", action="store_true", help="do not use the persistent prediction cache")
     add("--assay-cache-clear", action="store_true", help="empty the persistent prediction cache first")
     parser.addini("assay_models", "models to test when --assay-model is not given ([NAME=]PATH_OR_ID)", type="linelist")
     parser.addini("assay_labels", "the suite's label set; declarations using other labels are collection errors",
                   type="args")
+
+
+@dataclass(frozen=True)
+class AssayOptions:
+    """The plugin's options, parsed and checked once per process in ``pytest_configure``."""
+
+    models: tuple[ModelSpec, ...]
+    report: str | None
+    html: str | None
+    baseline: str | None
+    max_regression: float
+    alpha: float
+    examples: int
+    explain: int
+    seed: int
+    engine: EngineOptions
+    labels: Mapping[str, str] | tuple[str, ...] | None
+    """``--assay-labels``: renames the model's labels."""
+    neutral_band: tuple[float, float] | None
+    cache_dir: str | None
+    """``--assay-cache-dir``; None for the default folder."""
+    no_cache: bool
+    cache_clear: bool
+    suite_labels: tuple[str, ...] | None
+    """The ini ``assay_labels``: the suite's label set."""
+    progress: bool
+    """Show model loading progress (not under ``-q`` nor in an xdist worker)."""
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> "AssayOptions":
+        """Read the options; raises pytest.UsageError for what the parser could not check alone."""
+        option: Any = config.option
+        return cls(
+            models=tuple(parse_specs(list(option.assay_model or config.getini("assay_models") or []))),
+            report=option.assay_report,
+            html=option.assay_html,
+            baseline=option.assay_baseline,
+            max_regression=option.assay_max_regression,
+            alpha=option.assay_alpha,
+            examples=option.assay_examples,
+            explain=option.assay_explain,
+            seed=option.assay_seed,
+            engine=EngineOptions.from_namespace(option, PREFIX, model="--assay-model"),
+            labels=option.assay_labels,
+            neutral_band=option.assay_neutral_band,
+            cache_dir=option.assay_cache_dir,
+            no_cache=option.assay_no_cache,
+            cache_clear=option.assay_cache_clear,
+            suite_labels=tuple(config.getini("assay_labels")) or None,
+            progress=option.verbose >= 0 and not os.environ.get("PYTEST_XDIST_WORKER"),
+        )
+
+    @property
+    def model_cache(self) -> str | None | bool:
+        """``load_model(cache_dir=)``: the folder, None for the default, False to switch it off."""
+        return False if self.no_cache else self.cache_dir
+
+
+OPTIONS = pytest.StashKey[AssayOptions]()
+
+
+def options(config: pytest.Config) -> AssayOptions:
+    """The options of ``config`` (read in ``pytest_configure``)."""
+    return config.stash[OPTIONS]

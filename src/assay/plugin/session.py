@@ -13,7 +13,8 @@ import pytest
 from assay.errors import AssayError, AssayFailure
 from assay.judge import TestResult, evaluate, failure_message
 from assay.plugin.items import AssayItem
-from assay.plugin.models import ModelRegistry, parse_specs
+from assay.plugin.models import ModelRegistry
+from assay.plugin.options import AssayOptions
 from assay.plugin.predictions import PredictionStore
 
 JUNIT_PROPERTIES = ("test_type", "capability", "failure_rate", "failed", "cases", "ci_low", "ci_high",
@@ -21,29 +22,29 @@ JUNIT_PROPERTIES = ("test_type", "capability", "failure_rate", "failed", "cases"
 
 
 class AssaySession:
-    def __init__(self, config: pytest.Config):
+    def __init__(self, config: pytest.Config, options: AssayOptions):
         self.config = config
-        opt = config.getoption
-        self.specs = parse_specs(list(opt("assay_model") or config.getini("assay_models") or []))
-        self.registry = ModelRegistry(config, self.specs)
-        self.seed = opt("assay_seed") or 0
-        self.examples = max(0, opt("assay_examples"))
-        self.explain = max(0, opt("assay_explain"))
+        self.options = options
+        self.specs = list(options.models)
+        self.registry = ModelRegistry(options)
+        self.seed = options.seed
+        self.examples = options.examples
+        self.explain = options.explain
         self.stores: dict[str, PredictionStore] = {}
         self.records: dict[str, dict[str, Any]] = {}
         self.is_worker = hasattr(config, "workerinput")
         self.baseline = None
         self.head_cache: dict[Any, Any] = {}
         self.messages: list[str] = []
-        if opt("assay_cache_clear") and not self.is_worker:
+        if options.cache_clear and not self.is_worker:
             from assay.engine.cache import PredictionCache
 
-            PredictionCache(opt("assay_cache_dir")).clear()
-        if opt("assay_baseline"):
+            PredictionCache(options.cache_dir).clear()
+        if options.baseline:
             from assay.baseline import load_baseline
 
             try:
-                self.baseline = load_baseline(opt("assay_baseline"))
+                self.baseline = load_baseline(options.baseline)
             except AssayError as exc:
                 raise pytest.UsageError(str(exc)) from None
 
@@ -121,9 +122,8 @@ class AssaySession:
             from assay.baseline import compare_test
 
             previous = self.baseline.lookup(record["name"], record["model"], run_models=[s.name for s in self.specs])
-            opt = self.config.getoption
-            record["baseline"] = compare_test(record, previous, max_regression=opt("assay_max_regression"),
-                                              alpha=opt("assay_alpha")).to_dict()
+            record["baseline"] = compare_test(record, previous, max_regression=self.options.max_regression,
+                                              alpha=self.options.alpha).to_dict()
         return record
 
     def _explain(self, result: TestResult, model: Any, record: dict[str, Any]) -> str:
@@ -172,7 +172,7 @@ class AssaySession:
         """Write the reports and check the baseline covered this suite (controller only)."""
         from assay.report import build_report, write_report
 
-        opt = self.config.getoption
+        opts = self.options
         if not self.records:
             return
         if self.baseline is not None:
@@ -181,14 +181,14 @@ class AssaySession:
                 self.messages.append(f"assay: ERROR {mismatch}")
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
         report = build_report([dict(r) for r in self.records.values()], self.seed)
-        if opt("assay_report"):
-            write_report(report, opt("assay_report"))
-            self.messages.append(f"assay: wrote JSON report {opt('assay_report')}")
-        if opt("assay_html"):
+        if opts.report:
+            write_report(report, opts.report)
+            self.messages.append(f"assay: wrote JSON report {opts.report}")
+        if opts.html:
             from assay.report.html import write_html
 
-            write_html(report, opt("assay_html"))
-            self.messages.append(f"assay: wrote HTML report {opt('assay_html')}")
+            write_html(report, opts.html)
+            self.messages.append(f"assay: wrote HTML report {opts.html}")
 
 
 def identity(item: AssayItem) -> dict[str, Any]:
