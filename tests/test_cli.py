@@ -10,16 +10,14 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from assay.cli import COMMANDS, main
-from test_engine_fixtures import bert_dir  # noqa: F401  (fixture)
+from test_engine_fixtures import bert_dir, pickle_only_copy  # noqa: F401  (fixture)
 
 SRC = Path(__file__).parents[1] / "src"
 ROWS = ["label\ttext"] + [f"{'positive' if i % 2 else 'negative'}\tthe flight was {w}"
@@ -157,13 +155,7 @@ def test_arguments_are_checked_when_parsed(argv, message, files):
 
 @pytest.fixture
 def pickle_only(tmp_path, bert_dir):
-    from safetensors.torch import load_file
-
-    folder = tmp_path / "pickled"
-    shutil.copytree(bert_dir, folder)
-    torch.save(load_file(folder / "model.safetensors"), folder / "pytorch_model.bin")
-    (folder / "model.safetensors").unlink()
-    return folder
+    return pickle_only_copy(bert_dir, tmp_path / "pickled")
 
 
 @pytest.mark.parametrize("command", [["heads", "--step", "0.5", "--draws", "1"], ["probe", "--property", "negation"]])

@@ -28,6 +28,10 @@ def test_mft_sampling_is_seeded():
     (INV(["x"]), "no perturbation"),
     (INV(["x"], lambda s: [s], side="c"), "side='c'"),
     (DIR(pairs=[("a", "b")]), "DIR needs expect="),
+    # The argument rules shared with the command-line options (assay._validate):
+    (MFT(["x"], "positive", max_failure_rate="0.05"), r"max_failure_rate='0.05' must be a number in \[0, 1\]"),
+    (MFT(["x"], "positive", seed=-1), "seed=-1 must be a non-negative integer"),
+    (MFT(["x"], "positive", n=0), "n=0 must be a positive integer"),
 ])
 def test_bad_declarations(decl, message):
     with pytest.raises(DeclarationError, match=message):
@@ -67,3 +71,16 @@ def test_dir_pairs_and_fingerprint_tracks_content():
 def test_declarations_are_inspectable_data():
     spec = MFT(template("{x}", x=["a"]), "positive", capability="Vocabulary", name="t").to_spec()
     assert spec["type"] == "MFT" and spec["data"]["template"] == ["{x}"] and spec["expect"] == "expected_label()"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: expect.invariant("0.1"), r"tolerance='0.1' must be a number in \[0, 1\]"),
+    (lambda: expect.invariant(2), r"tolerance=2 must be a number in \[0, 1\]"),
+    (lambda: expect.confidence_not_lower(tolerance=-0.1), r"tolerance=-0.1 must be a number in \[0, 1\]"),
+    (lambda: expect.moves_away_from(min_drop=1.0), r"min_drop=1.0 must be a number in \[0, 1\)"),
+    (lambda: expect.moves_away_from(min_drop="x"), r"min_drop='x' must be a number in \[0, 1\)"),
+])
+def test_bad_expectation_arguments_are_declaration_errors(make, message):
+    """A YAML string or an out-of-range value used to raise a TypeError, or to be accepted."""
+    with pytest.raises(DeclarationError, match=message):
+        make()

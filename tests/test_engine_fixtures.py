@@ -101,6 +101,18 @@ def save_roberta(folder: Path, seed: int = 2) -> Path:
     return folder
 
 
+def pickle_only_copy(folder: Path, target: Path) -> Path:
+    """A copy of a saved checkpoint whose weights are only ``pytorch_model.bin`` (a pickle we wrote ourselves)."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    shutil.copytree(folder, target)
+    torch.save(load_file(target / "model.safetensors"), target / "pytorch_model.bin")
+    (target / "model.safetensors").unlink()
+    return target
+
+
 def reference_probs(folder: Path, inputs: list, max_length: int | None = None) -> np.ndarray:
     """Plain transformers, one input at a time (no padding, no batching): the ground truth."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer

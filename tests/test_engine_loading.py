@@ -18,7 +18,7 @@ from assay.engine.device import needs_device_map, xdist_worker_index
 from assay.engine.labels import NeutralBand
 from assay.errors import ModelLoadError
 from assay.options import Flags
-from test_engine_fixtures import TEXTS, bert_dir, save_bert, wordpiece_vocab  # noqa: F401  (fixture)
+from test_engine_fixtures import TEXTS, bert_dir, pickle_only_copy, save_bert, wordpiece_vocab  # noqa: F401  (fixture)
 
 
 def load_error(source, **kwargs) -> str:
@@ -95,11 +95,7 @@ def test_missing_tokenizer_files(tmp_path, bert_dir):
 
 
 def test_pickle_only_checkpoint_needs_allow_pickle(tmp_path, bert_dir):
-    folder = copy_of(bert_dir, tmp_path)
-    from safetensors.torch import load_file
-
-    torch.save(load_file(folder / "model.safetensors"), folder / "pytorch_model.bin")
-    (folder / "model.safetensors").unlink()
+    folder = pickle_only_copy(bert_dir, tmp_path / "copy")
     message = load_error(folder)
     assert "pytorch_model.bin" in message and "pass allow_pickle=True if you trust" in message
     # The caller's own spelling of the fix: the plugin passes its flags.

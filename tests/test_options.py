@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 
 import pytest
+import torch  # noqa: F401  (imported before any pytester run; see test_integration_shared)
 
 from assay.cli import main as assay_main
+from test_engine_fixtures import bert_dir, pickle_only_copy  # noqa: F401  (fixture)
 
 SUITE = '''
 from assay import MFT
@@ -144,3 +146,13 @@ test_words = MFT(["bad flight", "awful seat", "late crew"], "negative")
     result.stdout.fnmatch_lines(["*worst 1 of 3 failing cases:*"])
     result = pytester.runpytest("--assay-examples=2")
     result.stdout.fnmatch_lines(["*worst 2 of 3 failing cases:*"])
+
+
+def test_a_load_error_under_pytest_names_the_plugins_flag(pytester, tmp_path, bert_dir):
+    folder = pickle_only_copy(bert_dir, tmp_path / "pickled")
+    pytester.makepyfile(test_suite='from assay import MFT\ntest_any = MFT(["good flight"], "positive", max_failure_rate=1.0)\n')
+    result = pytester.runpytest(f"--assay-model={folder}", "--assay-no-cache", "--assay-device=cpu")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*has only pickle weights*pass --assay-allow-pickle if you trust the file*"])
+    result = pytester.runpytest(f"--assay-model={folder}", "--assay-no-cache", "--assay-device=cpu", "--assay-allow-pickle")
+    result.assert_outcomes(passed=1)

@@ -23,8 +23,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 __all__ = [
-    "ALPHA", "COUNT", "DEVICE_CHOICES", "DTYPE_CHOICES", "MAX_REGRESSION", "NEUTRAL_BAND_RULE", "Number", "OPEN_FRACTION",
-    "POSITIVE_INT", "RATE", "SEED", "STEP", "band_problem", "device", "dtype", "folder", "label_map", "neutral_band",
+    "ALPHA", "COUNT", "DEVICE_CHOICES", "DROP", "DTYPE_CHOICES", "MAX_REGRESSION", "NEUTRAL_BAND_RULE", "Number", "OPEN_FRACTION",
+    "POSITIVE_INT", "PROBABILITY", "RATE", "SEED", "STEP", "band_problem", "device", "dtype", "folder", "label_map", "neutral_band",
     "output_file",
 ]
 
@@ -96,6 +96,8 @@ MAX_REGRESSION = Number(low=0, high=1, open_high=True, hint="0.02 means 2 points
 ALPHA = Number(low=0, high=1, open_low=True, open_high=True)
 OPEN_FRACTION = Number(low=0, high=1, open_low=True, open_high=True)
 STEP = Number(low=0, high=1, open_low=True)
+PROBABILITY = Number(low=0, high=1)  # a tolerance on a probability
+DROP = Number(low=0, high=1, open_high=True)  # a drop a probability can still exceed
 
 DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, cuda:auto or mps"
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(?::(\d+|auto))?")

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar, Iterable, Sequence
 
+from . import _validate as valid
 from . import expect as _expect
 from .cases import Case
 from .errors import DeclarationError
@@ -47,11 +48,8 @@ class AssayTest:
 
     def validate(self, known_labels: Sequence[str] | None = None) -> None:
         """Raise DeclarationError for anything that would make the test meaningless."""
-        rate = self.max_failure_rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate <= 1.0:
-            raise DeclarationError(f"max_failure_rate={rate!r} must be a number in [0, 1] (0.05 means 5%)")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise DeclarationError(f"seed={self.seed!r} must be an integer")
+        valid.RATE.check(self.max_failure_rate, "max_failure_rate", DeclarationError)
+        valid.SEED.check(self.seed, "seed", DeclarationError)
         if not self.capability or not isinstance(self.capability, str):
             raise DeclarationError("capability= must be a non-empty string")
         if self.expect is not None and not callable(self.expect):
@@ -141,8 +139,8 @@ def _has_unlabelled(data: Any) -> bool:
 
 
 def _check_n(n: object) -> None:
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-        raise DeclarationError(f"n={n!r} must be a positive integer")
+    if n is not None:
+        valid.POSITIVE_INT.check(n, "n", DeclarationError)
 
 
 @dataclass(frozen=True)

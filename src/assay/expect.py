@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from . import _validate as valid
 from .cases import Case
 from .errors import DeclarationError
 
@@ -201,8 +202,8 @@ def label_not_in(*forbidden: str) -> Expectation:
 def invariant(tolerance: float | None = None) -> Expectation:
     """The changed input gets the original's label (and, with ``tolerance``, that label's probability
     moves by at most ``tolerance`` + :data:`NUMERICAL_SLACK`). The INV default."""
-    if tolerance is not None and not 0 <= tolerance <= 1:
-        raise DeclarationError(f"tolerance={tolerance} must lie in [0, 1]")
+    if tolerance is not None:
+        valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
 
     def same_prediction(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
         k = int(np.argmax(orig))
@@ -214,8 +215,7 @@ def invariant(tolerance: float | None = None) -> Expectation:
 
 
 def _confidence(direction: int, label: str | None, tolerance: float, name: str) -> Expectation:
-    if not 0 <= tolerance <= 1:
-        raise DeclarationError(f"tolerance={tolerance} must lie in [0, 1]")
+    valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
 
     def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
         k = _index(labels, label) if label is not None else int(np.argmax(orig))
@@ -245,6 +245,7 @@ def moves_away_from(label: str | None = None, min_drop: float = 0.0) -> Expectat
     With a label given, cases whose original is not predicted as that label are not applicable:
     a negation can only move a prediction away from where it was.
     """
+    valid.DROP.check(min_drop, "min_drop", DeclarationError)
 
     def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
         k = _index(labels, label) if label is not None else int(np.argmax(orig))

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from assay import _validate as valid
 from assay import expect as _expect
 from assay.cases import Case
 from assay.declarations import AssayTest
@@ -46,12 +47,10 @@ class HeadCheck(AssayTest):
     def _validate_source(self) -> None:
         if self.check not in CHECKS:
             raise DeclarationError(f"unknown head check {self.check!r}; use one of {', '.join(CHECKS)}")
-        if not 0 < self.fraction < 1:
-            raise DeclarationError(f"fraction={self.fraction} must lie strictly between 0 and 1")
-        if not isinstance(self.draws, int) or self.draws < 1:
-            raise DeclarationError(f"draws={self.draws!r} must be a positive integer")
-        if self.n is not None and (not isinstance(self.n, int) or self.n < 1):
-            raise DeclarationError(f"n={self.n!r} must be a positive integer")
+        valid.OPEN_FRACTION.check(self.fraction, "fraction", DeclarationError)
+        valid.POSITIVE_INT.check(self.draws, "draws", DeclarationError)
+        if self.n is not None:
+            valid.POSITIVE_INT.check(self.n, "n", DeclarationError)
 
     def _generate(self) -> list[Case]:
         return []  # cases depend on the model's layout; see run_check
