@@ -267,3 +267,17 @@ def test_a_batch_size_that_is_not_a_positive_integer_is_refused(bert_dir, batch_
     """It used to run silently with a batch of 1."""
     message = load_error(bert_dir, batch_size=batch_size)
     assert message == f"batch_size={batch_size!r} must be a positive integer"
+
+
+@pytest.mark.parametrize("flags, fix", [
+    (None, "pass trust_remote_code=True"),
+    (Flags("assay-", "--assay-model"), "pass --assay-trust-remote-code"),
+    (Flags("", "MODEL"), "pass --trust-remote-code"),
+])
+def test_the_remote_code_error_names_the_callers_flag(tmp_path, bert_dir, flags, fix):
+    folder = copy_of(bert_dir, tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(model_type="my-custom", auto_map={"AutoConfig": "configuration_custom.CustomConfig"})
+    (folder / "config.json").write_text(json.dumps(config))
+    message = load_error(folder, **({"flags": flags} if flags else {}))
+    assert "custom code" in message and fix in message
