@@ -1,5 +1,8 @@
 """Tiny real checkpoints (BERT, DistilBERT, RoBERTa) saved as safetensors, shared by the engine tests.
 
+Also two tiny fill-mask models (BERT with ``[MASK]``, RoBERTa with ``<mask>``) whose best fill-ins are
+known: their output bias puts :data:`FAVOURITES` first, in that order, wherever the mask is.
+
 Import the fixtures from here: ``from test_engine_fixtures import bert_dir, reference_probs``.
 """
 
@@ -77,22 +80,36 @@ def save_distilbert(folder: Path, seed: int = 1) -> Path:
     return folder
 
 
-def save_roberta(folder: Path, seed: int = 2) -> Path:
+def bpe_tokenizer(folder: Path, vocab_size: int = 300):
+    """A RoBERTa tokenizer trained on CORPUS (``vocab_size=400`` makes every CORPUS word one token)."""
     from tokenizers import ByteLevelBPETokenizer
-    from transformers import RobertaConfig, RobertaForSequenceClassification, RobertaTokenizer
+    from transformers import RobertaTokenizer
 
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(CORPUS * 5, vocab_size=300, min_frequency=1,
+    bpe.train_from_iterator(CORPUS * 5, vocab_size=vocab_size, min_frequency=1,
                             special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
     folder.mkdir(parents=True, exist_ok=True)
     vocab, merges = bpe.save_model(str(folder))
     tokenizer = RobertaTokenizer(vocab=vocab, merges=merges, model_max_length=512)
     Path(vocab).unlink()
     Path(merges).unlink()
-    config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                           intermediate_size=37, num_labels=2, max_position_embeddings=66, pad_token_id=1,
-                           bos_token_id=0, eos_token_id=2, type_vocab_size=1,
-                           id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1})
+    return tokenizer
+
+
+def _roberta_config(tokenizer, **kwargs):
+    from transformers import RobertaConfig
+
+    return RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                         intermediate_size=37, max_position_embeddings=66, pad_token_id=1, bos_token_id=0,
+                         eos_token_id=2, type_vocab_size=1, **kwargs)
+
+
+def save_roberta(folder: Path, seed: int = 2) -> Path:
+    from transformers import RobertaForSequenceClassification
+
+    tokenizer = bpe_tokenizer(folder)
+    config = _roberta_config(tokenizer, num_labels=2, id2label={0: "negative", 1: "positive"},
+                             label2id={"negative": 0, "positive": 1})
     torch.manual_seed(seed)
     model = RobertaForSequenceClassification(config).eval()
     _spread_weights(model, seed)
@@ -111,6 +128,39 @@ def pickle_only_copy(folder: Path, target: Path) -> Path:
     torch.save(load_file(target / "model.safetensors"), target / "pytorch_model.bin")
     (target / "model.safetensors").unlink()
     return target
+
+
+# The tiny fill-mask models' best whole-word fill-ins, best first: their output bias (far above the
+# spread of the random weights) puts these words on top at every mask.
+FAVOURITES = {"great": 40.0, "plane": 30.0, "good": 20.0, "seat": 10.0}
+
+
+def save_mlm(folder: Path, style: str = "bert", seed: int = 3) -> Path:
+    """A tiny BertForMaskedLM (``[MASK]``) or RobertaForMaskedLM (``<mask>``) with known best fill-ins."""
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizer, RobertaForMaskedLM
+
+    if style == "bert":
+        tokenizer = BertTokenizer(vocab=wordpiece_vocab(), model_max_length=512)
+        config = BertConfig(vocab_size=len(WORDPIECE), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                            intermediate_size=37, max_position_embeddings=64, tie_word_embeddings=False)
+        model_class, prefix = BertForMaskedLM, ""
+    else:
+        tokenizer = bpe_tokenizer(folder, vocab_size=400)
+        config = _roberta_config(tokenizer, tie_word_embeddings=False)
+        model_class, prefix = RobertaForMaskedLM, "\u0120"  # byte-level BPE marks a word after a space with "Ġ"
+    torch.manual_seed(seed)
+    model = model_class(config).eval()
+    _spread_weights(model, seed)
+    bias = torch.zeros(config.vocab_size)
+    for word, value in FAVOURITES.items():
+        bias[tokenizer.convert_tokens_to_ids(prefix + word)] = value
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith(("predictions.bias", "decoder.bias", "lm_head.bias")):
+                param.copy_(bias)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
 
 
 def reference_probs(folder: Path, inputs: list, max_length: int | None = None) -> np.ndarray:
@@ -145,6 +195,16 @@ def distilbert_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def roberta_dir(tmp_path_factory) -> Path:
     return save_roberta(tmp_path_factory.mktemp("roberta") / "tiny-roberta")
+
+
+@pytest.fixture(scope="session")
+def bert_mlm_dir(tmp_path_factory) -> Path:
+    return save_mlm(tmp_path_factory.mktemp("mlm") / "tiny-bert-mlm", "bert")
+
+
+@pytest.fixture(scope="session")
+def roberta_mlm_dir(tmp_path_factory) -> Path:
+    return save_mlm(tmp_path_factory.mktemp("mlm") / "tiny-roberta-mlm", "roberta")
 
 
 @pytest.fixture(scope="session")

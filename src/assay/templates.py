@@ -6,6 +6,7 @@ built-in lexicons (:mod:`assay.lexicon`). ``{a:thing}`` puts the right article b
 ("a flight", "an aircraft"), ``{A:thing}`` capitalises it. A numbered slot such as ``{adj2}`` reuses
 the word list of ``adj`` and never repeats a value taken by another slot of the same family.
 A pair template is a tuple of two patterns: ``template(("{q}", "{title}"), ...)``.
+``{mask}`` is filled by a masked language model (``mlm=``; see :mod:`assay.mlm.templates`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import bisect
 import random
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from . import lexicon as _lexicon
 from .errors import DeclarationError
@@ -86,11 +87,29 @@ class Template(Sequence[Input]):
     n: int | None = None
     seed: int = 0
     labels: frozenset[str] | None = None
+    mlm: Any = None
+    mask_top: int = 10
+    mask_contexts: int = 10
 
     # -- expansion -------------------------------------------------------------------------
+    def _patterns(self) -> tuple[Input, ...]:
+        """The patterns to expand: ``{mask}`` patterns become one pattern per masked-LM fill-in."""
+        filled = self.__dict__.get("_filled")
+        if filled is None:
+            from .mlm.templates import fill_patterns, has_masks
+
+            filled = fill_patterns(self) if any(has_masks(p) for p in self.patterns) else self.patterns
+            object.__setattr__(self, "_filled", filled)
+        return filled
+
+    def has_masks(self) -> bool:
+        from .mlm.templates import has_masks
+
+        return any(has_masks(p) for p in self.patterns)
+
     def _slot_names(self) -> list[str]:
         names: list[str] = []
-        for pattern in self.patterns:
+        for pattern in self._patterns():
             for text in (pattern if isinstance(pattern, tuple) else (pattern,)):
                 for name in slots_of(text):
                     if name not in names:
@@ -120,8 +139,10 @@ class Template(Sequence[Input]):
         """Check every slot has words and the template can expand, without expanding it."""
         if not self.patterns:
             raise DeclarationError("template has no pattern")
-        if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1):
-            raise DeclarationError(f"template n={self.n!r} must be a positive integer")
+        for name in ("n", "mask_top", "mask_contexts"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise DeclarationError(f"template {name}={value!r} must be a positive integer")
         families: dict[str, list[str]] = {}
         for name in self._slot_names():
             self._words(name)
@@ -139,13 +160,13 @@ class Template(Sequence[Input]):
         """This template drawing a seeded sample of ``n`` (lazily: the full product is never built)."""
         if n is None or (self.n is not None and self.n <= n):
             return self
-        return Template(self.patterns, self.slots, n, seed, self.labels)
+        return replace(self, n=n, seed=seed)
 
     def _pattern_slots(self) -> list[list[str]]:
         """Each pattern's own slots, in the template's order: a pattern ranges only over its slots."""
         order = self._slot_names()
         out = []
-        for pattern in self.patterns:
+        for pattern in self._patterns():
             used = {name for text in (pattern if isinstance(pattern, tuple) else (pattern,)) for name in slots_of(text)}
             out.append([name for name in order if name in used])
         return out
@@ -192,7 +213,7 @@ class Template(Sequence[Input]):
         for pattern_index, values in self._combinations():
             if not _distinct_families(values):
                 continue
-            pattern = self.patterns[pattern_index]
+            pattern = self._patterns()[pattern_index]
             if isinstance(pattern, tuple):
                 filled: Input = (_fill(pattern[0], values), _fill(pattern[1], values))
             else:
@@ -221,13 +242,18 @@ class Template(Sequence[Input]):
         return Examples.of(self) + Examples.of(other)
 
     def to_spec(self) -> dict:
-        return {
+        spec = {
             "template": [list(p) if isinstance(p, tuple) else p for p in self.patterns],
             "slots": {k: list(v) for k, v in self.slots.items()},
             "n": self.n,
             "seed": self.seed,
             "labels": sorted(self.labels) if self.labels is not None else None,
         }
+        if self.has_masks():
+            from .mlm.loading import name_of
+
+            spec.update(mlm=name_of(self.mlm), mask_top=self.mask_top, mask_contexts=self.mask_contexts)
+        return spec
 
 
 def _distinct_families(values: Mapping[str, str]) -> bool:
@@ -264,9 +290,17 @@ def template(
     seed: int = 0,
     label: str | None = None,
     labels: Iterable[str] | None = None,
+    mlm: Any = None,
+    mask_top: int = 10,
+    mask_contexts: int = 10,
     **slots: Iterable[str],
 ) -> Template:
-    """Build a :class:`Template`. See the module docstring for the slot syntax."""
+    """Build a :class:`Template`. See the module docstring for the slot syntax.
+
+    ``{mask}`` slots take the ``mask_top`` best fill-ins of the masked language model ``mlm`` (a folder,
+    hub id or :func:`assay.mlm.load_mlm`; default: pytest's ``--assay-mlm``), ranked over
+    ``mask_contexts`` seeded samples of the other slots.
+    """
     if isinstance(patterns, (str, tuple)):
         pattern_list: list = [patterns]
     else:
@@ -287,7 +321,7 @@ def template(
         if isinstance(words, str):
             raise DeclarationError(f"slot {name}= must be a list of words, not the string {words!r}")
         slot_lists[name] = tuple(str(w) for w in words)
-    return Template(tuple(norm), slot_lists, n, seed, label_set)
+    return Template(tuple(norm), slot_lists, n, seed, label_set, mlm, mask_top, mask_contexts)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A persistent prediction cache shared by processes (pytest-xdist workers) through SQLite.
 
 Rows are keyed by sha256 over (model key, input, head-mask bytes) and hold the model's raw class
-probabilities as little-endian float32 bytes: nothing is ever pickled. The database runs in WAL
+probabilities as little-endian float32 bytes; a second table holds a masked language model's ranked
+fill-ins as JSON text (:mod:`assay.mlm`). Nothing is ever pickled. The database runs in WAL
 mode so several processes can read while one writes. A corrupt or unreadable file is reported with
 one warning and rebuilt; if that fails too the cache switches itself off and predictions go on.
 
@@ -28,6 +29,7 @@ FILE_NAME = "predictions.sqlite3"
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS predictions (key BLOB PRIMARY KEY, probs BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, sha256 TEXT)",
+    "CREATE TABLE IF NOT EXISTS fills (key BLOB PRIMARY KEY, value TEXT NOT NULL)",
 )
 CHUNK = 500  # keys per SELECT (below SQLite's variable limit)
 
@@ -131,28 +133,39 @@ class PredictionCache:
     def get_many(self, keys: Sequence[bytes], num_labels: int) -> dict[bytes, np.ndarray]:
         """Stored probabilities for the keys that are present (rows of the wrong width are ignored)."""
 
-        def action(db: sqlite3.Connection) -> dict[bytes, np.ndarray]:
-            found: dict[bytes, np.ndarray] = {}
+        def convert(blob: bytes) -> np.ndarray | None:
+            row = np.frombuffer(blob, dtype="<f4")
+            return row if row.shape == (num_labels,) and np.isfinite(row).all() else None
+
+        return self._select("SELECT key, probs FROM predictions", keys, convert)
+
+    def _select(self, query: str, keys: Sequence[bytes], convert) -> dict:
+        """``convert(value)`` for each stored key (a None from ``convert`` drops the row)."""
+
+        def action(db: sqlite3.Connection) -> dict:
+            found = {}
             for start in range(0, len(keys), CHUNK):
                 chunk = list(keys[start : start + CHUNK])
                 marks = ",".join("?" * len(chunk))
-                for key, blob in db.execute(f"SELECT key, probs FROM predictions WHERE key IN ({marks})", chunk):
-                    row = np.frombuffer(blob, dtype="<f4")
-                    if row.shape == (num_labels,) and np.isfinite(row).all():
-                        found[bytes(key)] = row
+                for key, value in db.execute(f"{query} WHERE key IN ({marks})", chunk):
+                    converted = convert(value)
+                    if converted is not None:
+                        found[bytes(key)] = converted
             return found
 
         return self._run(action, {})
 
     def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
-        rows = [(key, np.asarray(probs, dtype="<f4").tobytes()) for key, probs in items]
+        self._insert("predictions", [(key, np.asarray(probs, dtype="<f4").tobytes()) for key, probs in items])
+
+    def _insert(self, table: str, rows: list[tuple[bytes, object]]) -> None:
         if not rows:
             return
 
         def action(db: sqlite3.Connection) -> None:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany("INSERT OR REPLACE INTO predictions (key, probs) VALUES (?, ?)", rows)
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
                 db.execute("COMMIT")
             except BaseException:
                 try:
@@ -163,14 +176,30 @@ class PredictionCache:
 
         self._run(action, None)
 
+    # -- masked-LM fill-ins (JSON: lists of words and scores) ------------------------------------
+    def get_fills(self, keys: Sequence[bytes]) -> dict[bytes, object]:
+        """Stored fill-ins for the keys that are present (rows that are not valid JSON are ignored)."""
+
+        def convert(text: str) -> object:
+            try:
+                return json.loads(text)
+            except ValueError:
+                return None
+
+        return self._select("SELECT key, value FROM fills", keys, convert)
+
+    def put_fills(self, items: Iterable[tuple[bytes, object]]) -> None:
+        self._insert("fills", [(key, json.dumps(value, ensure_ascii=False)) for key, value in items])
+
     def __len__(self) -> int:
         return self._run(lambda db: db.execute("SELECT count(*) FROM predictions").fetchone()[0], 0)
 
     def clear(self) -> None:
-        """Forget every stored prediction and file hash."""
+        """Forget every stored prediction, fill-in and file hash."""
 
         def action(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM predictions")
+            db.execute("DELETE FROM fills")
             db.execute("DELETE FROM file_hashes")
 
         self._run(action, None)

@@ -117,6 +117,94 @@ def check_tokenizer(tokenizer, model, source: str) -> None:
         )
 
 
+def read_config(folder: Path, source: str, trust_remote_code: bool, flags: Flags = PYTHON):
+    """The checkpoint's config (one-line ModelLoadError when it is absent or unreadable)."""
+    from transformers import AutoConfig
+
+    if not (folder / "config.json").exists():
+        raise ModelLoadError(f"model {source} has no config.json; save the model with model.save_pretrained(folder)")
+    try:
+        return AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    except Exception as error:
+        raise ModelLoadError(f"model {source}: config.json cannot be read ({_one_line(error)}); pass {flags.switch('trust_remote_code')} only if it needs custom code you trust") from None
+
+
+def checkpoint_dtype(config) -> str | None:
+    """The dtype the checkpoint was saved in (``float16``, ...), if its config says."""
+    return str(getattr(config, "dtype", None) or getattr(config, "torch_dtype", "") or "").replace("torch.", "") or None
+
+
+def load_tokenizer(folder: Path, source: str, trust_remote_code: bool):
+    """The checkpoint's tokenizer (one-line ModelLoadError when its files are missing or broken)."""
+    from transformers import AutoTokenizer
+
+    if not any((folder / n).exists() for n in VOCAB_FILES) and not list(folder.glob("*.model")):
+        # transformers would quietly build an empty tokenizer that maps every word to [UNK].
+        raise ModelLoadError(
+            f"model {source} has no tokenizer files (tokenizer.json or vocab.txt); save them with tokenizer.save_pretrained(folder)"
+        )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    except Exception as error:
+        raise ModelLoadError(
+            f"model {source}: no usable tokenizer ({_one_line(error)}); save it with tokenizer.save_pretrained(folder) next to the weights"
+        ) from None
+    if isinstance(tokenizer, bool) or not callable(tokenizer):
+        raise ModelLoadError(f"model {source}: no tokenizer files (tokenizer.json or vocab.txt); save them with tokenizer.save_pretrained(folder)")
+    return tokenizer
+
+
+def from_pretrained(auto_class, folder: Path, source: str, weights: Sequence[Path], *, target, run_dtype,
+                    allow_pickle: bool, trust_remote_code: bool, attn_implementation: str | None = None):
+    """``auto_class.from_pretrained`` quietly, split over GPUs when it does not fit on one.
+
+    Returns (model, loading info, placed): ``placed`` is True when accelerate already put the model on devices.
+    """
+    from transformers.utils import logging as hf_logging
+
+    kwargs: dict = {"dtype": run_dtype, "use_safetensors": not allow_pickle or weights[0].suffix == ".safetensors"}
+    if trust_remote_code:
+        kwargs["trust_remote_code"] = True
+    if attn_implementation:
+        kwargs["attn_implementation"] = attn_implementation
+    placed = False
+    if target.type == "cuda":
+        weight_bytes = sum(p.stat().st_size for p in weights)
+        if devices.needs_device_map(weight_bytes, devices.free_gpu_bytes(target)):
+            if not devices.accelerate_installed():
+                raise ModelLoadError(f"model {source} does not fit on {target}; pip install accelerate to split it over the GPUs (device_map='auto')")
+            kwargs["device_map"] = "auto"
+            placed = True
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, info = auto_class.from_pretrained(folder, output_loading_info=True, **kwargs)
+    except ModelLoadError:
+        raise
+    except Exception as error:
+        raise ModelLoadError(f"model {source} could not be loaded: {_one_line(error)}") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+    return model, info, placed
+
+
+def checkpoint_files(folder: Path, weights: Sequence[Path]) -> list[Path]:
+    """What a model's fingerprint covers: weights, tokenizer files and config."""
+    return [*weights, *(folder / n for n in TOKENIZER_FILES if (folder / n).exists()), folder / "config.json"]
+
+
+def open_cache(cache_dir: str | os.PathLike | None | bool) -> PredictionCache | None:
+    """The persistent cache: ``None`` -> the default folder, ``False`` -> no cache."""
+    if cache_dir is False:
+        return None
+    return PredictionCache(None if cache_dir in (None, True) else cache_dir)
+
+
 def default_max_length(tokenizer, config) -> int:
     limits = []
     positions = getattr(config, "max_position_embeddings", None)
@@ -154,8 +242,7 @@ def load_model(
     ``flags``: how the caller spells these settings; every error names the fix that way
     (:class:`assay.options.Flags`: ``allow_pickle=True`` by default, ``--assay-allow-pickle`` under pytest).
     """
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    from transformers import AutoModelForSequenceClassification
 
     source = str(source)
     where = f"model {source}"
@@ -164,58 +251,14 @@ def load_model(
     target = devices.resolve_device(device, flags)
     folder = resolve_source(source, allow_pickle, flags)
     weights = weight_files(folder, source, allow_pickle, flags)
-    if not (folder / "config.json").exists():
-        raise ModelLoadError(f"model {source} has no config.json; save the model with model.save_pretrained(folder)")
-    try:
-        config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
-    except Exception as error:
-        raise ModelLoadError(f"model {source}: config.json cannot be read ({_one_line(error)}); pass {flags.switch('trust_remote_code')} only if it needs custom code you trust") from None
+    config = read_config(folder, source, trust_remote_code, flags)
     check_classifier_config(config, folder, source)
-    checkpoint_dtype = str(getattr(config, "dtype", None) or getattr(config, "torch_dtype", "") or "").replace("torch.", "") or None
-    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype)
-
-    if not any((folder / n).exists() for n in VOCAB_FILES) and not list(folder.glob("*.model")):
-        # transformers would quietly build an empty tokenizer that maps every word to [UNK].
-        raise ModelLoadError(
-            f"model {source} has no tokenizer files (tokenizer.json or vocab.txt); save them with tokenizer.save_pretrained(folder)"
-        )
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
-    except Exception as error:
-        raise ModelLoadError(
-            f"model {source}: no usable tokenizer ({_one_line(error)}); save it with tokenizer.save_pretrained(folder) next to the weights"
-        ) from None
-    if isinstance(tokenizer, bool) or not callable(tokenizer):
-        raise ModelLoadError(f"model {source}: no tokenizer files (tokenizer.json or vocab.txt); save them with tokenizer.save_pretrained(folder)")
-
-    kwargs: dict = {"dtype": run_dtype, "use_safetensors": not allow_pickle or weights[0].suffix == ".safetensors"}
-    if trust_remote_code:
-        kwargs["trust_remote_code"] = True
-    if attn_implementation:
-        kwargs["attn_implementation"] = attn_implementation
-    placed = False
-    if target.type == "cuda":
-        weight_bytes = sum(p.stat().st_size for p in weights)
-        if devices.needs_device_map(weight_bytes, devices.free_gpu_bytes(target)):
-            if not devices.accelerate_installed():
-                raise ModelLoadError(f"model {source} does not fit on {target}; pip install accelerate to split it over the GPUs (device_map='auto')")
-            kwargs["device_map"] = "auto"
-            placed = True
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model, info = AutoModelForSequenceClassification.from_pretrained(folder, output_loading_info=True, **kwargs)
-    except ModelLoadError:
-        raise
-    except Exception as error:
-        raise ModelLoadError(f"model {source} could not be loaded: {_one_line(error)}") from None
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
+    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
+    tokenizer = load_tokenizer(folder, source, trust_remote_code)
+    model, info, placed = from_pretrained(
+        AutoModelForSequenceClassification, folder, source, weights, target=target, run_dtype=run_dtype,
+        allow_pickle=allow_pickle, trust_remote_code=trust_remote_code, attn_implementation=attn_implementation,
+    )
     missing = list(info.get("missing_keys") or [])
     if missing:
         raise ModelLoadError(
@@ -245,10 +288,6 @@ def load_model(
         if generic:
             notes.append(f"the model's labels are generic {names}; rename them with labels=[...] (in id order) to test by name")
 
-    tokenizer_files = [folder / n for n in TOKENIZER_FILES if (folder / n).exists()]
-    cache = None
-    if cache_dir is not False:
-        cache = PredictionCache(None if cache_dir in (None, True) else cache_dir)
     return HFClassifier(
         name=name or Path(source.rstrip("/\\")).name or source,
         source=source,
@@ -259,8 +298,8 @@ def load_model(
         dtype=run_dtype,
         max_length=max_length or default_max_length(tokenizer, config),
         batch_size=batch_size or devices.default_batch_size(target),
-        fingerprint_files=[*weights, *tokenizer_files, folder / "config.json"],
-        cache=cache,
+        fingerprint_files=checkpoint_files(folder, weights),
+        cache=open_cache(cache_dir),
         neutral_band=band,
         progress=progress,
         notes=notes,

@@ -1,0 +1,121 @@
+"""Load a fill-mask model safely (safetensors only, no remote code unless asked), through the same
+checks as the classifier loader (:mod:`assay.engine.loading`).
+
+A model can be named three ways wherever assay takes ``mlm=``: a local folder or hub id (loaded with
+safe defaults, or with the pytest run's options: see :func:`bind`), an :class:`MLMSpec` (a name with
+loading options, hashable, loaded once per process), or a :class:`~assay.mlm.model.MaskedLM`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assay.errors import DeclarationError, ModelLoadError
+
+
+@dataclass(frozen=True)
+class MLMSpec:
+    """A fill-mask model to load: where from, and how."""
+
+    source: str
+    device: str = "auto"
+    dtype: str = "auto"
+    allow_pickle: bool = False
+    trust_remote_code: bool = False
+    cache_dir: str | None | bool = None
+
+    def load(self):
+        return _load_once(self)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def load_mlm(source: str, *, name: str | None = None, device: str = "auto", dtype: str = "auto",
+             batch_size: int | None = None, allow_pickle: bool = False, trust_remote_code: bool = False,
+             cache_dir: str | os.PathLike | None | bool = None):
+    """A :class:`~assay.mlm.model.MaskedLM` for a local folder or hub id.
+
+    The config and tokenizer are checked now (a one-line ModelLoadError names the problem and the fix);
+    the weights load on the first fill-in that is not in the cache. ``cache_dir``: the persistent cache
+    folder (``None``: ``$ASSAY_CACHE_DIR`` or ``~/.cache/assay``; ``False``: no cache).
+    """
+    from assay.engine import device as devices
+    from assay.engine.loading import (checkpoint_dtype, checkpoint_files, default_max_length, open_cache,
+                                      read_config, resolve_source, weight_files, load_tokenizer)
+    from assay.mlm.model import MaskedLM, check_fill_mask_config
+
+    source = str(source)
+    target = devices.resolve_device(device)
+    folder = resolve_source(source, allow_pickle)
+    weights = weight_files(folder, source, allow_pickle)
+    config = read_config(folder, source, trust_remote_code)
+    check_fill_mask_config(config, source)
+    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
+    tokenizer = load_tokenizer(folder, source, trust_remote_code)
+    if getattr(tokenizer, "mask_token", None) is None or tokenizer.mask_token_id is None:
+        raise ModelLoadError(f"model {source}: its tokenizer has no mask token, so it cannot fill {{mask}}; pass a masked language model")
+
+    def load_weights():
+        return _weights(folder, source, weights, target, run_dtype, allow_pickle, trust_remote_code, tokenizer)
+
+    return MaskedLM(
+        name=name or Path(source.rstrip("/\\")).name or source, source=source, tokenizer=tokenizer,
+        load_weights=load_weights, device=target, dtype=run_dtype, max_length=default_max_length(tokenizer, config),
+        batch_size=batch_size or devices.default_batch_size(target), fingerprint_files=checkpoint_files(folder, weights),
+        cache=open_cache(cache_dir),
+    )
+
+
+def _weights(folder: Path, source: str, weights: list[Path], target, run_dtype, allow_pickle: bool,
+             trust_remote_code: bool, tokenizer: Any):
+    from transformers import AutoModelForMaskedLM
+
+    from assay.engine import device as devices
+    from assay.engine.loading import check_tokenizer, from_pretrained
+
+    model, info, placed = from_pretrained(AutoModelForMaskedLM, folder, source, weights, target=target, run_dtype=run_dtype,
+                                          allow_pickle=allow_pickle, trust_remote_code=trust_remote_code)
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        raise ModelLoadError(
+            f"model {source} lacks trained weights for {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} "
+            f"(no masked-LM head?); pass a masked language model such as distilroberta-base"
+        )
+    check_tokenizer(tokenizer, model, source)
+    model.eval()
+    if not placed:
+        model.to(target)
+    if target.type == "cpu":
+        devices.limit_threads_under_xdist()
+    return model
+
+
+@functools.lru_cache(maxsize=8)
+def _load_once(spec: MLMSpec):
+    return load_mlm(spec.source, device=spec.device, dtype=spec.dtype, allow_pickle=spec.allow_pickle,
+                    trust_remote_code=spec.trust_remote_code, cache_dir=spec.cache_dir)
+
+
+def as_mlm(ref: Any):
+    """The MaskedLM that ``ref`` names (None stays None)."""
+    from assay.mlm.model import MaskedLM
+
+    if ref is None or isinstance(ref, MaskedLM):
+        return ref
+    if isinstance(ref, str):
+        return MLMSpec(ref).load()
+    if isinstance(ref, MLMSpec):
+        return ref.load()
+    raise DeclarationError(f"mlm={ref!r} is not a fill-mask model: pass a folder or hub id, or assay.mlm.load_mlm(...)")
+
+
+def name_of(ref: Any) -> str | None:
+    """How reports name the model ``ref`` refers to."""
+    if ref is None:
+        return None
+    return str(getattr(ref, "source", ref))
