@@ -96,11 +96,11 @@ def bpe_tokenizer(folder: Path, vocab_size: int = 300):
     return tokenizer
 
 
-def _roberta_config(tokenizer, **kwargs):
+def _roberta_config(tokenizer, max_positions: int = 66, **kwargs):
     from transformers import RobertaConfig
 
     return RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                         intermediate_size=37, max_position_embeddings=66, pad_token_id=1, bos_token_id=0,
+                         intermediate_size=37, max_position_embeddings=max_positions, pad_token_id=1, bos_token_id=0,
                          eos_token_id=2, type_vocab_size=1, **kwargs)
 
 
@@ -132,7 +132,7 @@ def pickle_only_copy(folder: Path, target: Path) -> Path:
 
 # The tiny fill-mask models' best whole-word fill-ins, best first: their output bias (far above the
 # spread of the random weights) puts these words on top at every mask.
-FAVOURITES = {"great": 40.0, "plane": 30.0, "good": 20.0, "seat": 10.0}
+FAVOURITES = {"great": 40.0, "airline": 30.0, "good": 20.0, "seat": 10.0}
 
 
 def save_mlm(folder: Path, style: str = "bert", seed: int = 3) -> Path:
@@ -142,11 +142,11 @@ def save_mlm(folder: Path, style: str = "bert", seed: int = 3) -> Path:
     if style == "bert":
         tokenizer = BertTokenizer(vocab=wordpiece_vocab(), model_max_length=512)
         config = BertConfig(vocab_size=len(WORDPIECE), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                            intermediate_size=37, max_position_embeddings=64, tie_word_embeddings=False)
+                            intermediate_size=37, max_position_embeddings=256, tie_word_embeddings=False)
         model_class, prefix = BertForMaskedLM, ""
     else:
         tokenizer = bpe_tokenizer(folder, vocab_size=400)
-        config = _roberta_config(tokenizer, tie_word_embeddings=False)
+        config = _roberta_config(tokenizer, max_positions=258, tie_word_embeddings=False)
         model_class, prefix = RobertaForMaskedLM, "\u0120"  # byte-level BPE marks a word after a space with "Ġ"
     torch.manual_seed(seed)
     model = model_class(config).eval()

@@ -18,6 +18,7 @@ import assay.perturb as perturb
 from assay.errors import DeclarationError
 from assay.perturb import REGISTRY, Perturbation, by_name, chain, union
 from assay.perturb.synonyms import available as wordnet_available
+from test_engine_fixtures import bert_mlm_dir  # noqa: F401  (a pytest fixture)
 
 WORDS = ("The", "flight", "was", "great", "I", "liked", "the", "crew", "Mary", "Boston", "paid", "200",
          "dollars", "is", "not", "good", "we", "can", "board", "@united", "!", ",", "it's", "don't", "very")
@@ -26,28 +27,37 @@ any_text = st.one_of(sentences, st.text(max_size=60))
 NAMES = list(REGISTRY)
 
 
-def build(name: str) -> Perturbation:
+@pytest.fixture(scope="module")
+def tiny_mlm(bert_mlm_dir, tmp_path_factory):
+    from assay.mlm import load_mlm
+
+    return load_mlm(str(bert_mlm_dir), cache_dir=tmp_path_factory.mktemp("mlm-cache"))
+
+
+def build(name: str, mlm=None) -> Perturbation:
     if name == "synonyms" and not wordnet_available():
         pytest.skip("WordNet is not installed")
+    if name == "contextual_substitution":  # needs a fill-mask model: the tiny one
+        return by_name(name, mlm=mlm)
     return by_name(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
 @settings(max_examples=25, deadline=None)
 @given(text=any_text)
-def test_every_perturbation_returns_new_distinct_strings_reproducibly(name, text):
-    p = build(name)
+def test_every_perturbation_returns_new_distinct_strings_reproducibly(name, text, tiny_mlm):
+    p = build(name, tiny_mlm)
     out = p(text)
     assert isinstance(out, list) and all(isinstance(o, str) for o in out)
     assert text not in out
     assert len(out) == len(set(out))
     assert p(text) == out
-    assert by_name(name)(text) == out  # a fresh object with the same seed agrees
+    assert build(name, tiny_mlm)(text) == out  # a fresh object with the same seed agrees
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_perturbation_has_its_registry_name_and_a_spec(name):
-    p = build(name)
+def test_every_perturbation_has_its_registry_name_and_a_spec(name, tiny_mlm):
+    p = build(name, tiny_mlm)
     assert isinstance(p, Perturbation) and p.name == name
     spec = p.to_spec()
     assert json.loads(json.dumps(spec)) == spec and spec["name"] == name

@@ -104,6 +104,13 @@ DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(?::(\d+|auto))?")
 DTYPE_CHOICES = ("auto", "float32", "float16", "bfloat16")
 
 
+def model_source(text: str) -> str:
+    """A model folder or hub id: anything but an empty string (whether it loads is checked when it loads)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty model; give a folder or a Hugging Face hub id")
+    return text.strip()
+
+
 def device(text: str) -> str:
     """A device name (whether that hardware is present is checked when the model loads)."""
     name = text.strip().lower()

@@ -247,6 +247,9 @@ class _Changed(AssayTest):
             for p in self._perturbations():
                 if not callable(p):
                     raise DeclarationError(f"perturbation {p!r} is not callable (text -> list of texts)")
+                check = getattr(p, "validate", None)
+                if callable(check):
+                    check()  # e.g. a masked-LM perturbation that names no model
             Examples.of(self.data).validate()
             if _is_empty(self.data):
                 raise DeclarationError(f"{self.test_type} data is empty: the test would have no case")

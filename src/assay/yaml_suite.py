@@ -19,7 +19,7 @@ from .templates import Examples, template
 
 SUFFIXES = (".assay.yaml", ".assay.yml")
 _COMMON = {"name", "type", "capability", "description", "max_failure_rate", "seed"}
-_SOURCE = {"template", "templates", "slots", "data", "inputs", "n"}
+_SOURCE = {"template", "templates", "slots", "data", "inputs", "n", "mlm", "mask_top", "mask_contexts"}
 _ALLOWED = {
     "MFT": _COMMON | _SOURCE | {"label", "labels", "expect", "template_labels"},
     "INV": _COMMON | _SOURCE | {"perturb", "tolerance", "side", "groups", "expect", "search", "search_kinds",
@@ -91,12 +91,13 @@ def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
         common["expect"] = _expectation(entry["expect"])
     if kind == "HEADS":
         return _head_check(entry, common, base_dir)
-    source = _source(entry, lexicons, base_dir, kind)
+    mlm = _mlm(entry, base_dir)
+    source = _with_mlm(_source(entry, lexicons, base_dir, kind), mlm)
     if kind == "MFT":
         return MFT(source, entry.get("label"), labels=entry.get("labels"), n=entry.get("n"), **common)
     groups = entry.get("groups")
     pairs = entry.get("pairs")
-    perturbation = _perturbations(entry.get("perturb")) if "perturb" in entry else None
+    perturbation = _with_mlm(_perturbations(entry.get("perturb")), mlm) if "perturb" in entry else None
     extra: dict[str, Any] = {"side": entry.get("side", "both"), "n": entry.get("n")}
     if kind == "INV":
         search = {k: entry[k] for k in ("search", "search_kinds", "search_examples") if k in entry}
@@ -127,7 +128,8 @@ def _source(entry: dict, lexicons: dict, base_dir: Path, kind: str) -> Any:
                 used.update(slots_of(text))
         fam = {s.rstrip("0123456789") for s in used}
         resolved = {k: v for k, v in resolved.items() if k in used or k in fam}
-        parts.append(template(patterns, **resolved))
+        masks = {k: entry[k] for k in ("mask_top", "mask_contexts") if k in entry}
+        parts.append(template(patterns, **masks, **resolved))
     if "inputs" in entry:
         inputs = entry["inputs"]
         if not isinstance(inputs, list):
@@ -140,6 +142,26 @@ def _source(entry: dict, lexicons: dict, base_dir: Path, kind: str) -> Any:
             return None
         raise DeclarationError(f"{entry['name']}: give template:, inputs: or data:")
     return parts[0] if len(parts) == 1 else Examples(tuple(parts))
+
+
+def _mlm(entry: dict, base_dir: Path) -> str | None:
+    """The entry's ``mlm:`` (a fill-mask model for its {mask} templates and masked-LM perturbations);
+    a path is read relative to the suite file, like ``data:``."""
+    value = entry.get("mlm")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise DeclarationError(f"{entry['name']}: 'mlm:' is the folder or hub id of a fill-mask model, got {value!r}")
+    local = base_dir / value
+    return str(local) if value.startswith(".") or local.exists() else value
+
+
+def _with_mlm(obj: Any, mlm: str | None) -> Any:
+    if mlm is None:
+        return obj
+    from .mlm.binding import bind
+
+    return bind(obj, mlm)
 
 
 def _dataset(spec: Any, base_dir: Path) -> Any:

@@ -3,6 +3,7 @@
     assay heads MODEL --data FILE        head importance, pruning curve, heatmap (and --functions)
     assay probe MODEL --data FILE --property NAME
     assay compare OLD.json NEW.json      exit 1 on a significant regression
+    assay suggest "A {mask} flight." --mlm MODEL    a masked LM's ranked fill-ins (for lexicons)
 
 One entry, one error policy. Exit status: 0 done, 1 the model or candidate failed (a regression),
 2 unusable input: a bad argument (argparse's own usage error), or a file, model or report that cannot
@@ -29,6 +30,7 @@ COMMANDS = {
     "heads": ("assay.cli.heads", "head importance (Michel et al.), pruning curve and heatmap for a model"),
     "probe": ("assay.cli.probe", "train a linear probe per layer: where a property becomes available"),
     "compare": ("assay.cli.compare", "compare two JSON reports; exit 1 on a significant regression"),
+    "suggest": ("assay.cli.suggest", "a masked language model's ranked fill-ins for {mask} in a template"),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from ..errors import DeclarationError
 from .base import Perturbation, chain, deterministic, perturbation, rng_for, union
+from .contextual import contextual_substitution
 from .negation import add_negation_perturbation as add_negation
 from .negation import remove_negation_perturbation as remove_negation
 from .noise import keyboard, ocr, typos
@@ -40,6 +41,7 @@ REGISTRY: dict[str, Callable[..., Perturbation]] = {
     "swap_locations": swap_locations,
     "change_numbers": change_numbers,
     "synonyms": synonyms,
+    "contextual_substitution": contextual_substitution,
     "add_negation": add_negation,
     "remove_negation": remove_negation,
     "add_intensifier": add_intensifier,

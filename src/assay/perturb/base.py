@@ -53,6 +53,11 @@ class Perturbation:
     def with_seed(self, seed: int) -> Perturbation:
         return replace(self, seed=seed)
 
+    def validate(self) -> None:
+        """Raise DeclarationError when the perturbation cannot run here (e.g. it lacks a model)."""
+        for part in getattr(self, "parts", ()):
+            part.validate()
+
     def to_spec(self) -> dict[str, Any]:
         """A JSON-able description: name, parameters (tuples as lists) and seed."""
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}

@@ -21,11 +21,14 @@ from assay.yaml_suite import read_suite
 
 def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[str] | None) -> list[pytest.Node]:
     """Validate ``decl`` and return its items (one per model, or per layer / head for sweeps)."""
+    from assay.mlm.binding import bind
+
+    st = state(parent.config)
     try:
+        decl = bind(decl, st.mlm, st.mlm_options)  # {mask} templates and masked-LM perturbations
         decl.validate(known_labels)
     except AssayError as exc:
         return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
-    st = state(parent.config)
     if st.seed:
         decl = dataclasses.replace(decl, seed=decl.seed + st.seed)
     out: list[pytest.Node] = []

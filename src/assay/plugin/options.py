@@ -49,9 +49,13 @@ def add_options(parser: pytest.Parser) -> None:
              f"({valid.NEUTRAL_BAND_RULE})")
     add("--assay-cache-dir", default=None, type=valid.folder, metavar="DIR",
         help="prediction cache folder (default $ASSAY_CACHE_DIR or ~/.cache/assay)")
+    add("--assay-mlm", default=None, type=valid.model_source, metavar="PATH_OR_ID",
+        help="fill-mask model for {mask} in templates and masked-LM perturbations that name none "
+             "(a local folder or Hugging Face hub id, e.g. distilroberta-base)")
     add("--assay-no-cache", action="store_true", help="do not use the persistent prediction cache")
     add("--assay-cache-clear", action="store_true", help="empty the persistent prediction cache first")
     parser.addini("assay_models", "models to test when --assay-model is not given ([NAME=]PATH_OR_ID)", type="linelist")
+    parser.addini("assay_mlm", "fill-mask model when --assay-mlm is not given (PATH_OR_ID)", default=None)
     parser.addini("assay_labels", "the suite's label set; declarations using other labels are collection errors",
                   type="args")
 
@@ -81,6 +85,8 @@ class AssayOptions:
     """The ini ``assay_labels``: the suite's label set."""
     progress: bool
     """Show model loading progress (not under ``-q`` nor in an xdist worker)."""
+    mlm: str | None = None
+    """``--assay-mlm`` or the ini ``assay_mlm``: the fill-mask model for ``{mask}`` and masked-LM perturbations."""
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "AssayOptions":
@@ -104,12 +110,20 @@ class AssayOptions:
             cache_clear=option.assay_cache_clear,
             suite_labels=tuple(config.getini("assay_labels")) or None,
             progress=option.verbose >= 0 and not os.environ.get("PYTEST_XDIST_WORKER"),
+            mlm=option.assay_mlm or (config.getini("assay_mlm") or "").strip() or None,
         )
 
     @property
     def model_cache(self) -> str | None | bool:
         """``load_model(cache_dir=)``: the folder, None for the default, False to switch it off."""
         return False if self.no_cache else self.cache_dir
+
+    @property
+    def mlm_options(self) -> dict[str, Any]:
+        """How a fill-mask model is loaded in this run (:class:`assay.mlm.MLMSpec`'s options)."""
+        engine = self.engine
+        return {"device": engine.device, "dtype": engine.dtype, "allow_pickle": engine.allow_pickle,
+                "trust_remote_code": engine.trust_remote_code, "cache_dir": self.model_cache}
 
 
 OPTIONS = pytest.StashKey[AssayOptions]()

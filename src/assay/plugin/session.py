@@ -28,6 +28,8 @@ class AssaySession:
         self.specs = list(options.models)
         self.registry = ModelRegistry(options)
         self.seed = options.seed
+        self.mlm = options.mlm  # for {mask} templates and masked-LM perturbations
+        self.mlm_options = options.mlm_options
         self.examples = options.examples
         self.explain = options.explain
         self.stores: dict[str, PredictionStore] = {}
