@@ -9,8 +9,7 @@ Names are imported on first use, so ``assay.engine.cache`` can be used without i
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from assay._lazy import lazy_exports
 
 _EXPORTS = {
     "HFClassifier": "classifier", "predict_in_batches": "classifier",
@@ -21,10 +20,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'assay.engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"assay.engine.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from assay.engine.cache import PredictionCache, input_key
+from assay.engine.fingerprint import Checkpoint
 from assay.engine.labels import NeutralBand
 from assay.errors import PredictionError
 from assay.inputs import Input, check_input
@@ -67,7 +68,7 @@ def mask_bytes(head_mask: torch.Tensor | np.ndarray | None) -> bytes:
     return repr(values.shape).encode() + values.tobytes()
 
 
-class HFClassifier:
+class HFClassifier(Checkpoint):
     """A Hugging Face sequence classifier that satisfies :class:`assay.inputs.Model`."""
 
     def __init__(
@@ -88,37 +89,20 @@ class HFClassifier:
         progress: bool = False,
         notes: Sequence[str] = (),
     ) -> None:
-        self.name = name
-        self.source = source
+        super().__init__(name=name, source=source, tokenizer=tokenizer, device=device, dtype=dtype, max_length=max_length,
+                         batch_size=batch_size, cache=cache, fingerprint_files=fingerprint_files)
         self.labels = list(labels)
         self.model = model
-        self.tokenizer = tokenizer
-        self.device = device
-        self.dtype = dtype
-        self.max_length = int(max_length)
-        self.batch_size = int(batch_size)
-        self.cache = cache
         self.neutral_band = neutral_band
         self.progress = progress
         self.notes = list(notes)
         self.stats: dict[str, Any] = {"predicted": 0, "cache_hits": 0, "truncated": 0, "batch_size_ran": None, "seconds": 0.0}
-        self._fingerprint_files = list(fingerprint_files)
-        self._fingerprint: str | None = None
         accepted = inspect.signature(model.forward).parameters
         self._accepts_token_types = "token_type_ids" in accepted or any(p.kind is p.VAR_KEYWORD for p in accepted.values())
         self._pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._left_pad = getattr(tokenizer, "padding_side", "right") == "left"
 
     # -- identity -----------------------------------------------------------------------------
-    @property
-    def fingerprint(self) -> str:
-        """sha256 over the weights, tokenizer files and config: stable across processes."""
-        if self._fingerprint is None:
-            from assay.engine.fingerprint import fingerprint
-
-            self._fingerprint = fingerprint(self._fingerprint_files, self.cache)
-        return self._fingerprint
-
     @property
     def cache_namespace(self) -> str:
         """What the cached probabilities depend on besides the input: weights, dtype, length limit."""

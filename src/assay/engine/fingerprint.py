@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 _FILE_HASHES: dict[tuple[str, int, int], str] = {}
 
@@ -45,3 +45,29 @@ def fingerprint(files: Sequence[Path], store: HashStore | None = None) -> str:
     for path in sorted(files, key=lambda p: p.name):
         digest.update(f"{path.name}:{file_sha256(path, store)}\n".encode())
     return digest.hexdigest()
+
+
+
+class Checkpoint:
+    """What every loaded checkpoint has: its name and source, tokenizer, where and how it runs, its
+    cache, and a ``fingerprint`` over its files (hashes kept in the cache)."""
+
+    def __init__(self, *, name: str, source: str, tokenizer: Any, device: Any, dtype: Any, max_length: int,
+                 batch_size: int, cache: Any, fingerprint_files: Sequence[Path]) -> None:
+        self.name = name
+        self.source = source
+        self.tokenizer = tokenizer
+        self.device = device
+        self.dtype = dtype
+        self.max_length = int(max_length)
+        self.batch_size = int(batch_size)
+        self.cache = cache
+        self._fingerprint_files = list(fingerprint_files)
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the weights, tokenizer files and config: stable across processes."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self._fingerprint_files, self.cache)
+        return self._fingerprint

@@ -155,10 +155,11 @@ def load_tokenizer(folder: Path, source: str, trust_remote_code: bool):
 
 
 def from_pretrained(auto_class, folder: Path, source: str, weights: Sequence[Path], *, target, run_dtype,
-                    allow_pickle: bool, trust_remote_code: bool, attn_implementation: str | None = None):
-    """``auto_class.from_pretrained`` quietly, split over GPUs when it does not fit on one.
-
-    Returns (model, loading info, placed): ``placed`` is True when accelerate already put the model on devices.
+                    allow_pickle: bool, trust_remote_code: bool, tokenizer, missing_hint: str,
+                    attn_implementation: str | None = None):
+    """``auto_class.from_pretrained`` quietly (split over GPUs when it does not fit on one), checked
+    against ``tokenizer``, in eval mode on ``target``. Weights the checkpoint lacks are a ModelLoadError
+    ending with ``missing_hint`` (what head is missing, what to pass instead).
     """
     from transformers.utils import logging as hf_logging
 
@@ -190,7 +191,17 @@ def from_pretrained(auto_class, folder: Path, source: str, weights: Sequence[Pat
         hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
-    return model, info, placed
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        more = " ..." if len(missing) > 3 else ""
+        raise ModelLoadError(f"model {source} lacks trained weights for {', '.join(missing[:3])}{more} {missing_hint}")
+    check_tokenizer(tokenizer, model, source)
+    model.eval()
+    if not placed:
+        model.to(target)
+    if target.type == "cpu":
+        devices.limit_threads_under_xdist()
+    return model
 
 
 def checkpoint_files(folder: Path, weights: Sequence[Path]) -> list[Path]:
@@ -255,22 +266,12 @@ def load_model(
     check_classifier_config(config, folder, source)
     run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
     tokenizer = load_tokenizer(folder, source, trust_remote_code)
-    model, info, placed = from_pretrained(
+    model = from_pretrained(
         AutoModelForSequenceClassification, folder, source, weights, target=target, run_dtype=run_dtype,
-        allow_pickle=allow_pickle, trust_remote_code=trust_remote_code, attn_implementation=attn_implementation,
+        allow_pickle=allow_pickle, trust_remote_code=trust_remote_code, tokenizer=tokenizer,
+        missing_hint="(no classification head?); pass a fine-tuned sequence classifier",
+        attn_implementation=attn_implementation,
     )
-    missing = list(info.get("missing_keys") or [])
-    if missing:
-        raise ModelLoadError(
-            f"model {source} lacks trained weights for {', '.join(sorted(missing)[:3])}{' ...' if len(missing) > 3 else ''} "
-            f"(no classification head?); pass a fine-tuned sequence classifier"
-        )
-    check_tokenizer(tokenizer, model, source)
-    model.eval()
-    if not placed:
-        model.to(target)
-    if target.type == "cpu":
-        devices.limit_threads_under_xdist()
 
     names = model_labels(config.id2label, int(config.num_labels))
     generic = is_generic(names) and labels is None

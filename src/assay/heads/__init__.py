@@ -7,8 +7,7 @@ Names are imported on first use, so importing the package stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from assay._lazy import lazy_exports
 
 _EXPORTS = {
     "HeadMaskError": "masking", "SUPPORTED_MODEL_TYPES": "masking", "head_layout": "masking", "mask_heads": "masking",
@@ -20,10 +19,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'assay.heads' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"assay.heads.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -10,8 +10,7 @@ Names are imported on first use, so ``import assay.mlm`` does not import torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from assay._lazy import lazy_exports
 
 _EXPORTS = {
     "MaskedLM": "model", "Fill": "model",
@@ -22,10 +21,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'assay.mlm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"assay.mlm.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -75,24 +75,11 @@ def _weights(folder: Path, source: str, weights: list[Path], target, run_dtype, 
              trust_remote_code: bool, tokenizer: Any):
     from transformers import AutoModelForMaskedLM
 
-    from assay.engine import device as devices
-    from assay.engine.loading import check_tokenizer, from_pretrained
+    from assay.engine.loading import from_pretrained
 
-    model, info, placed = from_pretrained(AutoModelForMaskedLM, folder, source, weights, target=target, run_dtype=run_dtype,
-                                          allow_pickle=allow_pickle, trust_remote_code=trust_remote_code)
-    missing = sorted(info.get("missing_keys") or [])
-    if missing:
-        raise ModelLoadError(
-            f"model {source} lacks trained weights for {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} "
-            f"(no masked-LM head?); pass a masked language model such as distilroberta-base"
-        )
-    check_tokenizer(tokenizer, model, source)
-    model.eval()
-    if not placed:
-        model.to(target)
-    if target.type == "cpu":
-        devices.limit_threads_under_xdist()
-    return model
+    return from_pretrained(AutoModelForMaskedLM, folder, source, weights, target=target, run_dtype=run_dtype,
+                           allow_pickle=allow_pickle, trust_remote_code=trust_remote_code, tokenizer=tokenizer,
+                           missing_hint="(no masked-LM head?); pass a masked language model such as distilroberta-base")
 
 
 @functools.lru_cache(maxsize=8)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from assay.engine.cache import PredictionCache, input_key
+from assay.engine.fingerprint import Checkpoint
 from assay.errors import ModelLoadError, PredictionError
 from assay.mlm.vocabulary import Vocabulary, position_kind, single_token
 
@@ -50,39 +51,23 @@ class _Encoded:
     kinds: list[str]
 
 
-class MaskedLM:
+class MaskedLM(Checkpoint):
     """A fill-mask model, loaded lazily: the tokenizer now, the weights on the first cache miss."""
 
     def __init__(self, *, name: str, source: str, tokenizer: Any, load_weights: Callable[[], torch.nn.Module],
                  device: torch.device, dtype: torch.dtype, max_length: int, batch_size: int,
                  fingerprint_files: Sequence[Path], cache: PredictionCache | None) -> None:
-        self.name = name
-        self.source = source
-        self.tokenizer = tokenizer
-        self.device = device
-        self.dtype = dtype
-        self.max_length = int(max_length)
-        self.batch_size = int(batch_size)
-        self.cache = cache
+        super().__init__(name=name, source=source, tokenizer=tokenizer, device=device, dtype=dtype, max_length=max_length,
+                         batch_size=batch_size, cache=cache, fingerprint_files=fingerprint_files)
         self.stats: dict[str, Any] = {"forward_rows": 0, "cache_hits": 0, "weights_loaded": False}
         self._load_weights = load_weights
         self._model: torch.nn.Module | None = None
         self._vocab: Vocabulary | None = None
-        self._fingerprint_files = list(fingerprint_files)
-        self._fingerprint: str | None = None
 
     # -- identity -----------------------------------------------------------------------------
     @property
     def mask_token(self) -> str:
         return str(self.tokenizer.mask_token)
-
-    @property
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            from assay.engine.fingerprint import fingerprint
-
-            self._fingerprint = fingerprint(self._fingerprint_files, self.cache)
-        return self._fingerprint
 
     @property
     def cache_namespace(self) -> str:
