@@ -20,7 +20,7 @@ def __getattr__(name: str):
     # Heavier parts load on first use, so that `import assay` (and collection) stays fast.
     import importlib
 
-    if name in ("perturb", "strategies", "heads", "head_checks"):
+    if name in ("perturb", "strategies", "heads", "head_checks", "mlm"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "dataset":
         return importlib.import_module(f"{__name__}.datasets").dataset
@@ -29,6 +29,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "MFT", "INV", "DIR", "AssayTest", "Case", "Template", "template", "expect", "lexicon", "perturb",
-    "dataset", "heads", "head_checks", "strategies", "Input", "Model", "AssayError", "DataError", "DeclarationError",
+    "dataset", "heads", "head_checks", "strategies", "mlm", "Input", "Model", "AssayError", "DataError", "DeclarationError",
     "ModelLoadError", "PredictionError", "__version__",
 ]
