@@ -7,6 +7,8 @@ exactness tests compare with plain transformers.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -32,16 +34,23 @@ def mlm(style, bert_mlm_dir, roberta_mlm_dir, tmp_path):
     return load_mlm(str(folder), cache_dir=tmp_path / "cache")
 
 
-def reference_log_probs(folder, text: str, position_of_mask: int = 0) -> torch.Tensor:
-    """Plain transformers: log-softmax over the vocabulary at the mask."""
+@functools.lru_cache(maxsize=4)
+def plain_transformers(folder):
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForMaskedLM.from_pretrained(folder).eval()
-    encoded = tokenizer(text.replace(MASK, tokenizer.mask_token), return_tensors="pt")
+    return AutoTokenizer.from_pretrained(folder), AutoModelForMaskedLM.from_pretrained(folder).eval()
+
+
+def reference_log_probs(folder, text: str | list[str], position_of_mask: int = 0) -> torch.Tensor:
+    """Plain transformers: log-softmax over the vocabulary at the mask (one row per text for a list;
+    the texts of a list must tokenize to the same length)."""
+    tokenizer, model = plain_transformers(folder)
+    texts = [text] if isinstance(text, str) else text
+    encoded = tokenizer([t.replace(MASK, tokenizer.mask_token) for t in texts], return_tensors="pt")
     where = (encoded["input_ids"][0] == tokenizer.mask_token_id).nonzero()[position_of_mask].item()
     with torch.no_grad():
-        return torch.log_softmax(model(**encoded).logits[0, where].float(), -1)
+        rows = torch.log_softmax(model(**encoded).logits[:, where].float(), -1)
+    return rows[0] if isinstance(text, str) else rows
 
 
 def test_both_mask_token_styles_rank_the_known_words_first(mlm, style):
@@ -71,12 +80,12 @@ def test_two_masks_are_ranked_jointly_left_to_right_as_an_exhaustive_search_woul
     words = [t for t in tokenizer.get_vocab() if t.isalnum() and t not in tokenizer.all_special_tokens]
     context = f"the {MASK} was {MASK} ."
     first = reference_log_probs(bert_mlm_dir, context, 0)
+    ids = torch.tensor(tokenizer.convert_tokens_to_ids(words))
+    seconds = reference_log_probs(bert_mlm_dir, [context.replace(MASK, w1, 1) for w1 in words], 0)
     exhaustive = []
-    for w1 in words:
-        second = reference_log_probs(bert_mlm_dir, context.replace(MASK, w1, 1), 0)
-        for w2 in words:
-            score = first[tokenizer.convert_tokens_to_ids(w1)] + second[tokenizer.convert_tokens_to_ids(w2)]
-            exhaustive.append((score.item(), (w1, w2)))
+    for w1, id1, second in zip(words, ids, seconds):
+        scores = (first[id1] + second[ids]).tolist()
+        exhaustive.extend((score, (w1, w2)) for score, w2 in zip(scores, words))
     exhaustive.sort(key=lambda x: -x[0])
     found = mlm.fill([context], beam=len(words))[0][:10]
     assert [f.words for f in found] == [w for _, w in exhaustive[:10]]

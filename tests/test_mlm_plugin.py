@@ -37,6 +37,7 @@ def classifier(tmp_path):
     return save_bert(tmp_path / "classifier", seed=5)
 
 
+@pytest.mark.slow
 def test_assay_mlm_fills_masks_and_drives_the_perturbation(pytester, classifier, bert_mlm_dir, tmp_path):
     pytester.makepyfile(test_suite=SUITE)
     pytester.makeconftest(CONFTEST)
@@ -56,6 +57,7 @@ def test_without_a_masked_lm_each_test_is_a_one_line_collection_error(pytester, 
     assert "--assay-mlm=MODEL" in out and "Traceback" not in out
 
 
+@pytest.mark.slow
 def test_a_yaml_entry_names_its_masked_lm_relative_to_the_suite(pytester, classifier):
     save_mlm(pytester.path / "models" / "mlm", "roberta")
     pytester.makeconftest(CONFTEST)
