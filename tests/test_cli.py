@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assay.cli import COMMANDS, main
-from test_engine_fixtures import bert_dir, pickle_only_copy  # noqa: F401  (fixture)
+from test_engine_fixtures import bert_dir, bert_mlm_dir, pickle_only_copy  # noqa: F401  (fixture)
 
 SRC = Path(__file__).parents[1] / "src"
 ROWS = ["label\ttext"] + [f"{'positive' if i % 2 else 'negative'}\tthe flight was {w}"
@@ -42,7 +42,7 @@ def run_subprocess(argv: list[str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def files(tmp_path, bert_dir):
+def files(tmp_path, bert_dir, bert_mlm_dir):
     data = tmp_path / "data.tsv"
     data.write_text("\n".join(ROWS) + "\n")
     report = {"schema": "assay-report/1", "assay_version": "0", "created": "now", "seed": 0, "models": [],
@@ -52,7 +52,7 @@ def files(tmp_path, bert_dir):
                                         "outcomes": "P" * 10, "max_failure_rate": 0.0}]}
     old = tmp_path / "old.json"
     old.write_text(json.dumps(report))
-    return {"dir": tmp_path, "model": bert_dir, "data": data, "report": old, "out": tmp_path / "out", "missing": tmp_path / "missing.tsv"}
+    return {"dir": tmp_path, "model": bert_dir, "mlm": bert_mlm_dir, "data": data, "report": old, "out": tmp_path / "out", "missing": tmp_path / "missing.tsv"}
 
 
 # Per command: arguments with one bad value (argparse's usage error, exit 2 before anything runs), and
@@ -61,11 +61,13 @@ BAD_VALUE = {
     "heads": (["{model}", "--data", "{data}", "--random-fraction", "1"], "argument --random-fraction: 1 is outside (0, 1)"),
     "probe": (["{model}", "--data", "{data}", "--property", "negation", "--n", "0"], "argument --n: 0 is not a positive integer"),
     "compare": (["{report}", "{report}", "--alpha", "7"], "argument --alpha: 7 is outside (0, 1)"),
+    "suggest": (["A {{mask}} flight.", "--mlm", "{mlm}", "--top", "0"], "argument --top: 0 is not a positive integer"),
 }
 MISSING_FILE = {
     "heads": ["{model}", "--data", "{missing}", "--out", "{out}"],
     "probe": ["{model}", "--data", "{missing}", "--property", "negation", "--out", "{out}"],
     "compare": ["{report}", "{missing}"],
+    "suggest": ["A {{mask}} flight.", "--mlm", "{missing}"],
 }
 
 

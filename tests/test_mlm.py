@@ -186,7 +186,7 @@ def test_bad_input_is_a_one_line_error(bert_mlm_dir, bert_dir, tmp_path):
     torch.save(load_file(bert_mlm_dir / "model.safetensors"), pickled / "pytorch_model.bin")
     with pytest.raises(ModelLoadError) as error:
         load_mlm(str(pickled))
-    assert "pytorch_model.bin" in one_line(error) and "--assay-allow-pickle" in one_line(error)
+    assert "pytorch_model.bin" in one_line(error) and "allow_pickle=True" in one_line(error)
     trusted = load_mlm(str(pickled), allow_pickle=True, cache_dir=False)
     assert [f.words for f in trusted.fill([f"the flight was {MASK}"], beam=2)[0]] == [("great",), ("airline",)]
     with pytest.raises(DeclarationError) as error:

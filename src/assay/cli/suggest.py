@@ -12,15 +12,8 @@ import argparse
 import sys
 from typing import TextIO
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+from assay import _validate as valid
+from assay.options import EngineOptions, add_engine_options
 
 
 def _slot(text: str) -> tuple[str, list[str]]:
@@ -36,17 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text with {mask} where the model should suggest words (two TEMPLATEs: a pair)")
     parser.add_argument("--mlm", required=True, metavar="MODEL",
                         help="fill-mask model: local folder or Hugging Face hub id (e.g. distilroberta-base)")
-    parser.add_argument("--top", type=_positive, default=20, metavar="N", help="fill-ins to print (default 20)")
+    parser.add_argument("--top", type=valid.POSITIVE_INT, default=20, metavar="N", help="fill-ins to print (default 20)")
     parser.add_argument("--slot", type=_slot, action="append", default=[], metavar="NAME=W1,W2",
                         help="words for another {NAME} slot of the template (repeatable)")
-    parser.add_argument("--contexts", type=_positive, default=10, metavar="N",
+    parser.add_argument("--contexts", type=valid.POSITIVE_INT, default=10, metavar="N",
                         help="combinations of the other slots to rank over (default 10)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sample of combinations (default 0)")
+    parser.add_argument("--seed", type=valid.SEED, default=0, help="seed of the sample of combinations (default 0)")
     parser.add_argument("--words", action="store_true", help="print only the fill-ins, one per line")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
-    parser.add_argument("--allow-pickle", action="store_true", help="allow a pickle (.bin) checkpoint")
-    parser.add_argument("--trust-remote-code", action="store_true", help="allow model code shipped with the checkpoint")
-    parser.add_argument("--cache-dir", default=None, metavar="DIR", help="cache folder (default ~/.cache/assay)")
+    add_engine_options(parser.add_argument)
+    parser.add_argument("--cache-dir", type=valid.folder, default=None, metavar="DIR",
+                        help="cache folder (default $ASSAY_CACHE_DIR or ~/.cache/assay)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the persistent cache")
 
 
@@ -58,8 +50,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if len(args.template) > 2:
         raise DeclarationError(f"give one TEMPLATE, or two for a pair; got {len(args.template)}")
     pattern = args.template[0] if len(args.template) == 1 else (args.template[0], args.template[1])
-    mlm = load_mlm(args.mlm, device=args.device, allow_pickle=args.allow_pickle, trust_remote_code=args.trust_remote_code,
-                   cache_dir=False if args.no_cache else args.cache_dir)
+    engine = EngineOptions.from_namespace(args, "", model="--mlm")
+    mlm = load_mlm(args.mlm, cache_dir=False if args.no_cache else args.cache_dir, **engine.load_kwargs())
     found = suggest(pattern, mlm, top=args.top, contexts=args.contexts, seed=args.seed, **dict(args.slot))
     if args.words:
         for s in found:

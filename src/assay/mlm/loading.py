@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assay import _validate as valid
 from assay.errors import DeclarationError, ModelLoadError
+from assay.options import PYTHON, Flags
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class MLMSpec:
     allow_pickle: bool = False
     trust_remote_code: bool = False
     cache_dir: str | None | bool = None
+    flags: Flags = PYTHON
 
     def load(self):
         return _load_once(self)
@@ -37,12 +40,13 @@ class MLMSpec:
 
 def load_mlm(source: str, *, name: str | None = None, device: str = "auto", dtype: str = "auto",
              batch_size: int | None = None, allow_pickle: bool = False, trust_remote_code: bool = False,
-             cache_dir: str | os.PathLike | None | bool = None):
+             cache_dir: str | os.PathLike | None | bool = None, flags: Flags = PYTHON):
     """A :class:`~assay.mlm.model.MaskedLM` for a local folder or hub id.
 
     The config and tokenizer are checked now (a one-line ModelLoadError names the problem and the fix);
     the weights load on the first fill-in that is not in the cache. ``cache_dir``: the persistent cache
-    folder (``None``: ``$ASSAY_CACHE_DIR`` or ``~/.cache/assay``; ``False``: no cache).
+    folder (``None``: ``$ASSAY_CACHE_DIR`` or ``~/.cache/assay``; ``False``: no cache). ``flags``: how the
+    caller spells these settings, so that errors name the fix its way (:class:`assay.options.Flags`).
     """
     from assay.engine import device as devices
     from assay.engine.loading import (checkpoint_dtype, checkpoint_files, default_max_length, open_cache,
@@ -50,10 +54,12 @@ def load_mlm(source: str, *, name: str | None = None, device: str = "auto", dtyp
     from assay.mlm.model import MaskedLM, check_fill_mask_config
 
     source = str(source)
-    target = devices.resolve_device(device)
-    folder = resolve_source(source, allow_pickle)
-    weights = weight_files(folder, source, allow_pickle)
-    config = read_config(folder, source, trust_remote_code)
+    if batch_size is not None:
+        valid.POSITIVE_INT.check(batch_size, flags.name("batch_size"), ModelLoadError)
+    target = devices.resolve_device(device, flags)
+    folder = resolve_source(source, allow_pickle, flags)
+    weights = weight_files(folder, source, allow_pickle, flags)
+    config = read_config(folder, source, trust_remote_code, flags)
     check_fill_mask_config(config, source)
     run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
     tokenizer = load_tokenizer(folder, source, trust_remote_code)
@@ -85,7 +91,7 @@ def _weights(folder: Path, source: str, weights: list[Path], target, run_dtype, 
 @functools.lru_cache(maxsize=8)
 def _load_once(spec: MLMSpec):
     return load_mlm(spec.source, device=spec.device, dtype=spec.dtype, allow_pickle=spec.allow_pickle,
-                    trust_remote_code=spec.trust_remote_code, cache_dir=spec.cache_dir)
+                    trust_remote_code=spec.trust_remote_code, cache_dir=spec.cache_dir, flags=spec.flags)
 
 
 def as_mlm(ref: Any):

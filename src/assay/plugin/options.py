@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import pytest
 
 from assay import _validate as valid
-from assay.options import EngineOptions, add_comparison_options, add_engine_options
+from assay.options import EngineOptions, Flags, add_comparison_options, add_engine_options
 from assay.plugin.models import ModelSpec, parse_specs
 
 PREFIX = "assay-"
@@ -123,7 +123,8 @@ class AssayOptions:
         """How a fill-mask model is loaded in this run (:class:`assay.mlm.MLMSpec`'s options)."""
         engine = self.engine
         return {"device": engine.device, "dtype": engine.dtype, "allow_pickle": engine.allow_pickle,
-                "trust_remote_code": engine.trust_remote_code, "cache_dir": self.model_cache}
+                "trust_remote_code": engine.trust_remote_code, "cache_dir": self.model_cache,
+                "flags": Flags(PREFIX, model="--assay-mlm")}
 
 
 OPTIONS = pytest.StashKey[AssayOptions]()
