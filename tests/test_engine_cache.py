@@ -111,8 +111,9 @@ def test_clear_forgets_everything(tmp_path, bert_dir):
     assert len(model.cache) == len(TEXTS)
     model.cache.clear()
     assert len(model.cache) == 0
-    model.predict_proba(TEXTS)
-    assert model.stats["predicted"] == 2 * len(TEXTS)
+    fresh = load_model(str(bert_dir), cache_dir=tmp_path)
+    fresh.predict_proba(TEXTS)
+    assert fresh.stats["predicted"] == len(TEXTS) and fresh.stats["cache_hits"] == 0
 
 
 WRITER = """

@@ -77,15 +77,17 @@ def _direct(model, tokenizer, text):
 
 def test_encode_pairs_use_segment_b_and_truncate_longest_first(tokenizer):
     encoded = encode(tokenizer, ["the flight was great", ("the flight was great again", "thanks")], max_length=6)
-    assert encoded.lengths.tolist() == [6, 6]
-    row = encoded.input_ids[1].tolist()
+    assert encoded.lengths.tolist() == [6, 6] and encoded.truncated == [False, True]  # the text fits exactly
+    arrays = encoded.rows([0, 1])
+    row = arrays["input_ids"][1].tolist()
     assert tokenizer.convert_ids_to_tokens(row) == ["[CLS]", "the", "flight", "[SEP]", "thanks", "[SEP]"]
-    assert encoded.token_type_ids[1].tolist() == [0, 0, 0, 0, 1, 1]
-    assert encoded.token_type_ids[0].tolist() == [0] * 6
+    assert arrays["token_type_ids"][1].tolist() == [0, 0, 0, 0, 1, 1]
+    assert arrays["token_type_ids"][0].tolist() == [0] * 6
     short = encode(tokenizer, ["ok", ("seat", "crew")])
-    assert short.lengths.tolist() == [3, 5]  # [CLS] seat [SEP] crew [SEP]
-    assert short.attention_mask[0].tolist() == [1, 1, 1, 0, 0]
-    assert short.token_type_ids[1].tolist() == [0, 0, 0, 1, 1]
+    assert short.lengths.tolist() == [3, 5] and short.truncated == [False, False]  # [CLS] seat [SEP] crew [SEP]
+    arrays = short.rows([0, 1])
+    assert arrays["attention_mask"][0].tolist() == [1, 1, 1, 0, 0]
+    assert arrays["token_type_ids"][1].tolist() == [0, 0, 0, 1, 1]
 
 
 def test_predict_keeps_input_order_and_matches_unpadded_forward(model, tokenizer):

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     model, tokenizer = classifier.model, classifier.tokenizer
     n_layers, n_heads = head_layout(model)
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
-    encoded = encode(tokenizer, inputs)
+    encoded = encode(tokenizer, inputs, model=classifier)
     target = "gold labels" if labels is not None else "the model's own predictions"
     print(f"assay heads: {args.model} ({n_layers} layers x {n_heads} heads) on {len(inputs)} inputs from {args.data}", file=out)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from assay._lazy import lazy_exports
 
 _EXPORTS = {
-    "HFClassifier": "classifier", "predict_in_batches": "classifier",
+    "HFClassifier": "classifier", "predict_in_batches": "batching", "max_length_for": "batching",
+    "Batch": "batching", "Encoded": "batching", "TorchForward": "batching",
     "PredictionCache": "cache", "default_cache_dir": "cache",
     "resolve_device": "device", "resolve_dtype": "device", "worker_gpu": "device",
     "NeutralBand": "labels",

@@ -1,10 +1,14 @@
 """A persistent prediction cache shared by processes (pytest-xdist workers) through SQLite.
 
-Rows are keyed by sha256 over (model key, input, head-mask bytes) and hold the model's raw class
-probabilities as little-endian float32 bytes; a second table holds a masked language model's ranked
-fill-ins as JSON text (:mod:`assay.mlm`). Nothing is ever pickled. The database runs in WAL
-mode so several processes can read while one writes. A corrupt or unreadable file is reported with
-one warning and rebuilt; if that fails too the cache switches itself off and predictions go on.
+``predictions`` holds the model's raw class probabilities as little-endian float32 bytes, keyed by
+the *encoding* an input tokenises to (sha256 over the model key and the token ids, and the head-mask
+bytes when there is a mask): inputs that tokenise alike (``Great`` and ``great`` on an uncased model)
+share one row. ``inputs`` maps an input (sha256 over the model key and the text or pair) to its
+encoding key and whether it was truncated, so that a known input is answered without tokenising it
+again. ``fills`` holds a masked language model's ranked fill-ins as JSON text (:mod:`assay.mlm`).
+Nothing is ever pickled. The database runs in WAL mode so several processes can read while one
+writes. A corrupt or unreadable file is reported with one warning and rebuilt; if that fails too the
+cache switches itself off and predictions go on.
 
 Location: ``cache_dir`` when given, else ``$ASSAY_CACHE_DIR``, else ``$XDG_CACHE_HOME/assay`` or
 ``~/.cache/assay``. The file is ``predictions.sqlite3`` in that folder.
@@ -19,7 +23,7 @@ import sqlite3
 import threading
 import warnings
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -30,6 +34,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS predictions (key BLOB PRIMARY KEY, probs BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, sha256 TEXT)",
     "CREATE TABLE IF NOT EXISTS fills (key BLOB PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS inputs (key BLOB PRIMARY KEY, value BLOB NOT NULL)",  # encoding key + truncated byte
 )
 CHUNK = 500  # keys per SELECT (below SQLite's variable limit)
 
@@ -41,18 +46,35 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "assay"
 
 
-def input_key(model_key: str, item: Input, mask: bytes = b"") -> bytes:
-    """The cache key of one input under one model and head mask."""
-    text = json.dumps(["pair", *item] if isinstance(item, tuple) else ["text", item], ensure_ascii=False)
+def _digest(*parts: bytes) -> bytes:
     digest = hashlib.sha256()
-    for part in (model_key.encode(), text.encode("utf-8"), mask):
+    for part in parts:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.digest()
 
 
+def input_key(model_key: str, item: Input, mask: bytes = b"") -> bytes:
+    """The key of one input (a text or a pair) under one model (and head mask)."""
+    text = json.dumps(["pair", *item] if isinstance(item, tuple) else ["text", item], ensure_ascii=False)
+    return _digest(model_key.encode(), text.encode("utf-8"), mask)
+
+
+def encoding_key(model_key: str, encoding: Mapping[str, Sequence[int]]) -> bytes:
+    """The key of one encoded input: its token ids (and token types) under one model."""
+    parts = [model_key.encode()]
+    for name in sorted(encoding):
+        parts += [name.encode(), np.asarray(encoding[name], dtype="<i8").tobytes()]
+    return _digest(*parts)
+
+
+def prediction_key(encoding: bytes, mask: bytes = b"") -> bytes:
+    """The key of a prediction: the encoding's key, combined with the head-mask bytes when masked."""
+    return _digest(encoding, mask) if mask else encoding
+
+
 class PredictionCache:
-    """Probabilities per (model, input, mask) on disk. All methods are safe to call on a broken file."""
+    """Probabilities per (model, encoding, mask) on disk. All methods are safe to call on a broken file."""
 
     def __init__(self, folder: str | os.PathLike | None = None) -> None:
         self.folder = Path(folder).expanduser() if folder else default_cache_dir()
@@ -155,17 +177,29 @@ class PredictionCache:
 
         return self._run(action, {})
 
-    def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
-        self._insert("predictions", [(key, np.asarray(probs, dtype="<f4").tobytes()) for key, probs in items])
+    def get_encodings(self, keys: Sequence[bytes]) -> dict[bytes, tuple[bytes, bool]]:
+        """For the input keys that are present: their encoding key and whether the input was truncated."""
+        return self._select("SELECT key, value FROM inputs", keys, lambda value: (bytes(value[:-1]), bool(value[-1])))
 
-    def _insert(self, table: str, rows: list[tuple[bytes, object]]) -> None:
-        if not rows:
+    def put_many(self, items: Iterable[tuple[bytes, np.ndarray]],
+                 inputs: Iterable[tuple[bytes, bytes, bool]] = ()) -> None:
+        """Store predictions ``(key, probs)`` and input mappings ``(input key, encoding key, truncated)``
+        in one transaction."""
+        self._insert({
+            "predictions": [(key, np.asarray(probs, dtype="<f4").tobytes()) for key, probs in items],
+            "inputs": [(key, bytes(encoding) + bytes([bool(truncated)])) for key, encoding, truncated in inputs],
+        })
+
+    def _insert(self, tables: dict[str, list[tuple[bytes, object]]]) -> None:
+        """``(key, value)`` rows into each table, in one transaction."""
+        if not any(tables.values()):
             return
 
         def action(db: sqlite3.Connection) -> None:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+                for table, rows in tables.items():
+                    db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
                 db.execute("COMMIT")
             except BaseException:
                 try:
@@ -189,16 +223,17 @@ class PredictionCache:
         return self._select("SELECT key, value FROM fills", keys, convert)
 
     def put_fills(self, items: Iterable[tuple[bytes, object]]) -> None:
-        self._insert("fills", [(key, json.dumps(value, ensure_ascii=False)) for key, value in items])
+        self._insert({"fills": [(key, json.dumps(value, ensure_ascii=False)) for key, value in items]})
 
     def __len__(self) -> int:
         return self._run(lambda db: db.execute("SELECT count(*) FROM predictions").fetchone()[0], 0)
 
     def clear(self) -> None:
-        """Forget every stored prediction, fill-in and file hash."""
+        """Forget every stored prediction, input, fill-in and file hash."""
 
         def action(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM predictions")
+            db.execute("DELETE FROM inputs")
             db.execute("DELETE FROM fills")
             db.execute("DELETE FROM file_hashes")
 

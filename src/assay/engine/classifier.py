@@ -1,62 +1,38 @@
-"""HFClassifier: fast, order-preserving batched prediction for a loaded sequence classifier.
+"""HFClassifier: order-preserving batched prediction whose answers never depend on the batch.
 
-``predict_proba`` de-duplicates its inputs, answers what it can from the persistent cache, tokenises
-the rest once, sorts them by token length (longest first), runs them in batches padded only to the
-longest member under ``torch.inference_mode()``, takes the softmax in float32 and puts the rows back
-in the caller's order.
+``predict_proba`` takes each distinct input and answers it from, in turn, the persistent cache (an
+input it has seen maps to its encoding), the in-memory record of what this object already predicted,
+and the model. Inputs are encoded once (:mod:`assay.engine.batching`); inputs that encode alike
+(``Great`` and ``great`` on an uncased model) are one row, predicted once, so a comparison of their
+probabilities never depends on which other inputs shared a batch. What is left runs longest first in
+batches padded only to their longest member, and each finished batch goes to the cache at once, so a
+run killed halfway resumes where it stopped. Rows come back in the caller's order.
+
+The forward pass is a replaceable backend (:meth:`HFClassifier.set_backend`): any callable from a
+:class:`~assay.engine.batching.Batch` to float32 probabilities; its name keys the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import inspect
 import sys
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
-from assay.engine.cache import PredictionCache, input_key
+from assay.engine.batching import Batch, Encoded, Forward, TorchForward, accepts_token_types, encode, predict_in_batches
+from assay.engine.cache import PredictionCache, encoding_key, input_key, prediction_key
 from assay.engine.fingerprint import Checkpoint
 from assay.engine.labels import NeutralBand
 from assay.errors import PredictionError
 from assay.inputs import Input, check_input
+from assay.options import PYTHON, Flags
+from assay.probabilities import checked_probabilities
 
-Encoding = dict[str, list[int]]
-
-
-def predict_in_batches(
-    encodings: Sequence[Encoding],
-    batch_size: int,
-    forward: Callable[[Sequence[Encoding]], np.ndarray],
-    advance: Callable[[int], Any] | None = None,
-) -> tuple[np.ndarray, int]:
-    """Run ``forward`` over consecutive batches; on CUDA out-of-memory halve the batch and retry.
-
-    Returns the stacked outputs and the batch size that ran last (the smallest one that fitted).
-    """
-    outputs: list[np.ndarray] = []
-    size = max(1, int(batch_size))
-    start = 0
-    while start < len(encodings):
-        chunk = encodings[start : start + size]
-        try:
-            probs = forward(chunk)
-        except torch.OutOfMemoryError:
-            if size == 1:
-                raise PredictionError("the model ran out of GPU memory on a single input; use --assay-device cpu or a smaller --assay-dtype") from None
-            size //= 2
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            continue
-        outputs.append(probs)
-        start += len(chunk)
-        if advance is not None:
-            advance(len(chunk))
-    if not outputs:
-        return np.zeros((0, 0), dtype=np.float32), size
-    return np.concatenate(outputs, axis=0), size
+__all__ = ["HFClassifier", "has_forward_hooks", "mask_bytes", "predict_in_batches"]
 
 
 def mask_bytes(head_mask: torch.Tensor | np.ndarray | None) -> bytes:
@@ -66,6 +42,19 @@ def mask_bytes(head_mask: torch.Tensor | np.ndarray | None) -> bytes:
     values = head_mask.detach().float().cpu().numpy() if isinstance(head_mask, torch.Tensor) else np.asarray(head_mask)
     values = values.astype("<f4")
     return repr(values.shape).encode() + values.tobytes()
+
+
+def has_forward_hooks(module: torch.nn.Module) -> bool:
+    """True when a forward (pre-)hook is registered on ``module``, any of its submodules, or globally.
+
+    A hook can change what the model computes (``assay.heads.mask_heads`` masks heads with one), so a
+    prediction made under it must neither come from nor go to the cache.
+    """
+    from torch.nn.modules import module as torch_module
+
+    if getattr(torch_module, "_global_forward_pre_hooks", None) or getattr(torch_module, "_global_forward_hooks", None):
+        return True
+    return any(sub._forward_pre_hooks or sub._forward_hooks for sub in module.modules())
 
 
 class HFClassifier(Checkpoint):
@@ -88,6 +77,8 @@ class HFClassifier(Checkpoint):
         neutral_band: NeutralBand | None = None,
         progress: bool = False,
         notes: Sequence[str] = (),
+        warnings: Sequence[str] = (),
+        flags: Flags = PYTHON,
     ) -> None:
         super().__init__(name=name, source=source, tokenizer=tokenizer, device=device, dtype=dtype, max_length=max_length,
                          batch_size=batch_size, cache=cache, fingerprint_files=fingerprint_files)
@@ -95,32 +86,51 @@ class HFClassifier(Checkpoint):
         self.model = model
         self.neutral_band = neutral_band
         self.progress = progress
-        self.notes = list(notes)
-        self.stats: dict[str, Any] = {"predicted": 0, "cache_hits": 0, "truncated": 0, "batch_size_ran": None, "seconds": 0.0}
-        accepted = inspect.signature(model.forward).parameters
-        self._accepts_token_types = "token_type_ids" in accepted or any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-        self._pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        self._left_pad = getattr(tokenizer, "padding_side", "right") == "left"
+        self.warnings = list(warnings)
+        self.notes = [*notes, *self.warnings]
+        self.flags = flags
+        self.flush_seconds = 0.5  # how often finished batches are written to the cache while predicting
+        self.truncated_inputs: set[Input] = set()
+        self.stats: dict[str, Any] = {"predicted": 0, "cache_hits": 0, "truncated": 0, "cache_bypassed": 0,
+                                      "batch_size_ran": None, "seconds": 0.0}
+        self._token_types = accepts_token_types(model)
+        self._raw_labels = [str(i) for i in range(int(model.config.num_labels))]
+        self._memo: dict[bytes, np.ndarray] = {}
+        self.backend: Forward = TorchForward(model, device)
+        self.backend_name = TorchForward.name
 
     # -- identity -----------------------------------------------------------------------------
     @property
     def cache_namespace(self) -> str:
-        """What the cached probabilities depend on besides the input: weights, dtype, length limit."""
-        text = f"{self.fingerprint}|{str(self.dtype).replace('torch.', '')}|{self.max_length}|{self.device.type}"
+        """What the cached probabilities depend on besides the input: weights, dtype, length limit, backend."""
+        text = (f"{self.fingerprint}|{str(self.dtype).replace('torch.', '')}|{self.max_length}|{self.device.type}"
+                f"|{self.backend_name}")
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def set_backend(self, forward: Forward, name: str) -> None:
+        """Run forward passes through ``forward(batch) -> float32 probabilities [len(batch), labels]``.
+
+        ``name`` keys the cache: predictions of different backends are never mixed."""
+        self.backend, self.backend_name = forward, str(name)
+        self._memo.clear()
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready summary for reports."""
         return {
             "name": self.name, "source": self.source, "fingerprint": self.fingerprint, "labels": list(self.labels),
             "device": str(self.device), "dtype": str(self.dtype).replace("torch.", ""), "max_length": self.max_length,
-            "batch_size": self.batch_size, "stats": dict(self.stats), "notes": list(self.notes),
+            "batch_size": self.batch_size, "backend": self.backend_name, "stats": dict(self.stats),
+            "notes": list(self.notes), "warnings": list(self.warnings),
         }
 
     def __repr__(self) -> str:
         return f"HFClassifier({self.name!r}, labels={self.labels}, device={self.device}, dtype={self.dtype})"
 
     # -- prediction -----------------------------------------------------------------------------
+    def encode(self, inputs: Sequence[Input]) -> Encoded:
+        """Token ids of ``inputs`` as this model reads them (cut to ``max_length``, longest side first)."""
+        return encode(self.tokenizer, inputs, self.max_length, self._token_types)
+
     def predict_proba(self, inputs: Sequence[Input], head_mask: torch.Tensor | None = None) -> np.ndarray:
         """Class probabilities, one float64 row per input (rows sum to 1), in the order given."""
         started = time.perf_counter()
@@ -129,130 +139,145 @@ class HFClassifier(Checkpoint):
             raise PredictionError(f"{self.name}: predict_proba takes a [layers, heads] head mask, got shape {tuple(head_mask.shape)}")
         if not items:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        unique: dict[Input, int] = {}
-        for item in items:
-            unique.setdefault(item, len(unique))
-        distinct = list(unique)
-        raw: list[np.ndarray | None] = [None] * len(distinct)
-
-        keys: list[bytes] = []
-        if self.cache is not None and self.cache.enabled and distinct:
-            namespace, mask = self.cache_namespace, mask_bytes(head_mask)
-            keys = [input_key(namespace, item, mask) for item in distinct]
-            found = self.cache.get_many(keys, self.model.config.num_labels)
-            for i, key in enumerate(keys):
-                raw[i] = found.get(key)
-            self.stats["cache_hits"] += len(found)
-        missing = [i for i, row in enumerate(raw) if row is None]
-        if missing:
-            probs = self._predict_raw([distinct[i] for i in missing], head_mask)
-            for i, row in zip(missing, probs):
-                raw[i] = row
-            if keys:
-                self.cache.put_many((keys[i], raw[i]) for i in missing)
-            self.stats["predicted"] += len(missing)
-
-        out = self._finish(np.asarray(raw, dtype=np.float64).reshape(len(distinct), -1))
-        result = out[[unique[item] for item in items]]
+        distinct = list(dict.fromkeys(items))
+        raw, truncated = self._raw(distinct, head_mask)
+        self.truncated_inputs.update(item for item, cut in zip(distinct, truncated) if cut)
+        self.stats["truncated"] = len(self.truncated_inputs)
+        fix = "" if np.isfinite(raw).all() else self._nan_fix()
+        probs = checked_probabilities(raw, model=self.name, inputs=distinct, labels=self._raw_labels, fix=fix)
+        if self.neutral_band is not None:
+            probs = self.neutral_band.apply(probs)
+        position = {item: i for i, item in enumerate(distinct)}
+        result = probs[[position[item] for item in items]]
         self.stats["seconds"] += time.perf_counter() - started
         return result
 
-    def _finish(self, probs: np.ndarray) -> np.ndarray:
-        if probs.size and not np.isfinite(probs).all():
-            raise PredictionError(f"{self.name} produced NaN or infinite probabilities; run it in float32 (--assay-dtype float32)")
-        if probs.size:
-            probs = probs / probs.sum(axis=1, keepdims=True)
-        if self.neutral_band is not None and probs.size:
-            probs = self.neutral_band.apply(probs)
-        return probs
+    def _raw(self, distinct: list[Input], head_mask: torch.Tensor | None) -> tuple[np.ndarray, list[bool]]:
+        """Raw probabilities ``[len(distinct), k]`` and which inputs were truncated."""
+        hooked = has_forward_hooks(self.model)
+        if hooked:  # someone else's hook is on the model: this forward pass is not the one the cache describes
+            self.stats["cache_bypassed"] += len(distinct)
+        cache = self.cache if (not hooked and self.cache is not None and self.cache.enabled) else None
+        namespace = self.cache_namespace if cache is not None else f"local:{self.backend_name}"
+        mask = mask_bytes(head_mask)
+        n = len(distinct)
+        keys: list[bytes | None] = [None] * n  # encoding keys
+        truncated = [False] * n
+        rows: list[np.ndarray | None] = [None] * n
+        text_keys: list[bytes] = []
+        if cache is not None:
+            text_keys = [input_key(namespace, item) for item in distinct]
+            known = cache.get_encodings(text_keys)
+            for i, key in enumerate(text_keys):
+                if key in known:
+                    keys[i], truncated[i] = known[key]
+            self._recall([i for i in range(n) if keys[i] is not None], keys, mask, rows, cache)
+        todo = [i for i in range(n) if rows[i] is None]
+        encoded = self.encode([distinct[i] for i in todo])
+        mappings = []
+        for j, i in enumerate(todo):
+            key = encoding_key(namespace, encoded.encodings[j])
+            truncated[i] = encoded.truncated[j]
+            if cache is not None and keys[i] != key:
+                mappings.append((text_keys[i], key, truncated[i]))
+            keys[i] = key
+        if not hooked:
+            self._recall(todo, keys, mask, rows, cache)
+        missing = [j for j, i in enumerate(todo) if rows[i] is None]
+        if missing or mappings:
+            wanted = [prediction_key(keys[todo[j]], mask) for j in missing]
+            predicted = self._run(encoded, missing, wanted, head_mask, cache, mappings, memo=not hooked)
+            for j, key in zip(missing, wanted):
+                rows[todo[j]] = predicted[key]
+        return np.asarray(rows, dtype=np.float64).reshape(n, -1), truncated
 
-    def encode(self, items: Sequence[Input]) -> tuple[list[Encoding], int]:
-        """Tokenise once (pairs as segments A and B); truncate the over-long, longest side first."""
-        from transformers.utils import logging as hf_logging
+    def _recall(self, indices: list[int], keys: list, mask: bytes, rows: list, cache: PredictionCache | None) -> None:
+        """Fill ``rows[i]`` from this object's memory, then from the persistent cache."""
+        wanted = {}
+        for i in indices:
+            if rows[i] is None:
+                key = prediction_key(keys[i], mask)
+                remembered = self._memo.get(key)
+                if remembered is not None:
+                    rows[i] = remembered
+                    self.stats["cache_hits"] += 1
+                else:
+                    wanted.setdefault(key, []).append(i)
+        if cache is None or not wanted:
+            return
+        for key, row in cache.get_many(list(wanted), len(self._raw_labels)).items():
+            self._memo[key] = row
+            for i in wanted[key]:
+                rows[i] = row
+            self.stats["cache_hits"] += len(wanted[key])
 
-        encodings: list[Encoding | None] = [None] * len(items)
-        singles = [i for i, item in enumerate(items) if isinstance(item, str)]
-        pairs = [i for i, item in enumerate(items) if not isinstance(item, str)]
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # silence "sequence longer than the maximum": we count it
-        try:
-            truncated = 0
-            for group, is_pair in ((singles, False), (pairs, True)):
-                if not group:
-                    continue
-                full = self._tokenize([items[i] for i in group], is_pair, truncate=False)
-                long = [j for j, enc in enumerate(full) if len(enc["input_ids"]) > self.max_length]
-                if long:
-                    cut = self._tokenize([items[group[j]] for j in long], is_pair, truncate=True)
-                    for j, enc in zip(long, cut):
-                        full[j] = enc
-                    truncated += len(long)
-                for i, enc in zip(group, full):
-                    encodings[i] = enc
-        finally:
-            hf_logging.set_verbosity(verbosity)
-        return encodings, truncated  # type: ignore[return-value]
+    def _run(self, encoded: Encoded, members: list[int], keys: list[bytes], head_mask: torch.Tensor | None,
+             cache: PredictionCache | None, mappings: list, memo: bool) -> dict[bytes, np.ndarray]:
+        """Predict ``encoded``'s rows ``members`` once per distinct key; each batch is stored as it finishes
+        (with the input-to-encoding ``mappings``). Returns the rows by key."""
+        first: dict[bytes, int] = {}
+        for j, key in zip(members, keys):
+            first.setdefault(key, j)
+        unique = list(first)
+        todo = Encoded([encoded.encodings[first[key]] for key in unique], [False] * len(unique), encoded.max_length,
+                       encoded.pad_id, encoded.left_padding)
+        predicted: dict[bytes, np.ndarray] = {}
+        pending: list[tuple[bytes, np.ndarray]] = []
+        state = {"flushed": time.monotonic(), "mappings": list(mappings)}
 
-    def _tokenize(self, items: list, is_pair: bool, truncate: bool) -> list[Encoding]:
-        kwargs: dict[str, Any] = {"padding": False, "return_attention_mask": False}
-        if truncate:
-            kwargs.update(truncation="longest_first", max_length=self.max_length)
-        else:
-            kwargs["truncation"] = False
-        if is_pair:
-            batch = self.tokenizer([a for a, _ in items], [b for _, b in items], **kwargs)
-        else:
-            batch = self.tokenizer(list(items), **kwargs)
-        names = [k for k in ("input_ids", "token_type_ids") if k in batch and (k != "token_type_ids" or self._accepts_token_types)]
-        return [{k: batch[k][j] for k in names} for j in range(len(items))]
+        def flush() -> None:
+            if cache is not None and (pending or state["mappings"]):
+                cache.put_many(list(pending), state["mappings"])
+            pending.clear()
+            state["mappings"] = []
+            state["flushed"] = time.monotonic()
 
-    def _collate(self, chunk: Sequence[Encoding]) -> dict[str, torch.Tensor]:
-        width = max(len(enc["input_ids"]) for enc in chunk)
-        ids = np.full((len(chunk), width), self._pad_id, dtype=np.int64)
-        attention = np.zeros((len(chunk), width), dtype=np.int64)
-        types = np.zeros((len(chunk), width), dtype=np.int64) if "token_type_ids" in chunk[0] else None
-        for row, enc in enumerate(chunk):
-            n = len(enc["input_ids"])
-            span = slice(width - n, width) if self._left_pad else slice(0, n)
-            ids[row, span] = enc["input_ids"]
-            attention[row, span] = 1
-            if types is not None:
-                types[row, span] = enc["token_type_ids"]
-        batch = {"input_ids": ids, "attention_mask": attention}
-        if types is not None:
-            batch["token_type_ids"] = types
-        return {k: torch.from_numpy(v).to(self.device, non_blocking=True) for k, v in batch.items()}
-
-    def _forward(self, chunk: Sequence[Encoding]) -> np.ndarray:
-        logits = self.model(**self._collate(chunk)).logits
-        return torch.softmax(logits.float(), dim=-1).cpu().numpy()
-
-    def _predict_raw(self, items: list[Input], head_mask: torch.Tensor | None) -> np.ndarray:
-        encodings, truncated = self.encode(items)
-        self.stats["truncated"] += truncated
-        order = sorted(range(len(items)), key=lambda i: -len(encodings[i]["input_ids"]))
-        ordered = [encodings[i] for i in order]
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(items), desc=f"assay: predicting with {self.name}", unit="input", file=sys.stderr,
-                   disable=not (self.progress and len(items) > 500), leave=False)
+        bar = tqdm(total=len(unique), desc=f"assay: predicting with {self.name}", unit="input", file=sys.stderr,
+                   disable=not (self.progress and len(unique) > 500), leave=False)
+
+        def finished(batch: Batch, probs: np.ndarray) -> None:
+            bar.update(len(batch))
+            for position, row in zip(batch.index, probs):
+                key = unique[position]
+                predicted[key] = row
+                if np.isfinite(row).all():
+                    if memo:
+                        self._memo[key] = row
+                    pending.append((key, row))
+            if time.monotonic() - state["flushed"] >= self.flush_seconds:
+                flush()
+
+        oom_fix = f"use {self.flags.setting('device', 'cpu')} or a smaller {self.flags.name('dtype')}"
         try:
-            with torch.inference_mode(), self._masked(head_mask):
-                probs, ran = predict_in_batches(ordered, self.batch_size, self._forward, bar.update)
+            with self._masked(head_mask):
+                _, ran = predict_in_batches(todo, self.batch_size, self.backend, finished, oom_fix=oom_fix)
         finally:
+            flush()  # what finished is kept, also when the run is interrupted
             bar.close()
-        if ran < self.batch_size:
-            self.batch_size = ran  # remember what fits for the next call
-        self.stats["batch_size_ran"] = ran
-        restored = np.empty_like(probs)
-        restored[order] = probs
-        return restored
+        if unique:
+            if ran < self.batch_size:
+                self.batch_size = ran  # remember what fits for the next call
+            self.stats["batch_size_ran"] = ran
+            self.stats["predicted"] += len(unique)
+        return predicted
 
-    def _masked(self, head_mask: torch.Tensor | None):
+    def _nan_fix(self) -> str:
+        """What to do about NaN or infinite outputs, given how this model runs."""
+        if self.dtype != torch.float32:
+            return f"run it in float32 ({self.flags.setting('dtype', 'float32')})"
+        broken = next((name for name, p in self.model.named_parameters() if not bool(torch.isfinite(p).all())), None)
+        if broken is not None:
+            return (f"it already runs in float32 and its weight {broken} holds NaN or infinite values: "
+                    "the checkpoint is damaged, save it again from a good copy")
+        return ("it already runs in float32 with finite weights, so its activations overflow on this input: "
+                "check how the checkpoint was trained or exported")
+
+    def _masked(self, head_mask: torch.Tensor | None) -> contextlib.AbstractContextManager:
         if head_mask is None:
-            import contextlib
-
             return contextlib.nullcontext()
         from assay.heads.masking import mask_heads
 
         return mask_heads(self.model, head_mask.to(self.device) if isinstance(head_mask, torch.Tensor) else head_mask)
+

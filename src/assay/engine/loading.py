@@ -6,12 +6,14 @@ says what to do.
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from assay.engine import device as devices
+from assay.engine.batching import max_length_for
 from assay.engine.cache import PredictionCache
 from assay.engine.classifier import HFClassifier
 from assay.engine.labels import is_generic, model_labels, neutral_band as make_band, rename_labels
@@ -117,12 +119,40 @@ def check_tokenizer(tokenizer, model, source: str) -> None:
         )
 
 
+def custom_code(folder: Path) -> tuple[dict, bool]:
+    """``config.json``'s ``auto_map`` (the custom classes a checkpoint ships) and whether its
+    ``model_type`` is one transformers knows (then it loads as the stock class without that code)."""
+    try:
+        data = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, True
+    auto_map = data.get("auto_map") if isinstance(data, dict) else None
+    if not isinstance(auto_map, dict) or not auto_map:
+        return {}, True
+    from transformers import CONFIG_MAPPING
+
+    return auto_map, str(data.get("model_type", "")) in CONFIG_MAPPING
+
+
+def custom_class(auto_map: dict) -> str:
+    """The class an ``auto_map`` names for sequence classification (else its first entry)."""
+    value = auto_map.get("AutoModelForSequenceClassification") or next(iter(auto_map.values()))
+    return str(value[0] if isinstance(value, (list, tuple)) else value)
+
+
 def read_config(folder: Path, source: str, trust_remote_code: bool, flags: Flags = PYTHON):
-    """The checkpoint's config (one-line ModelLoadError when it is absent or unreadable)."""
+    """The checkpoint's config (one-line ModelLoadError when it is absent or unreadable, or needs code
+    it ships while remote code is off)."""
     from transformers import AutoConfig
 
     if not (folder / "config.json").exists():
         raise ModelLoadError(f"model {source} has no config.json; save the model with model.save_pretrained(folder)")
+    auto_map, stock_type = custom_code(folder)
+    if auto_map and not stock_type and not trust_remote_code:
+        raise ModelLoadError(
+            f"model {source} needs the custom code it ships ({custom_class(auto_map)}), which assay does not run by default; "
+            f"pass {flags.switch('trust_remote_code')} only if you trust that code"
+        )
     try:
         return AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
     except Exception as error:
@@ -216,19 +246,6 @@ def open_cache(cache_dir: str | os.PathLike | None | bool) -> PredictionCache | 
     return PredictionCache(None if cache_dir in (None, True) else cache_dir)
 
 
-def default_max_length(tokenizer, config) -> int:
-    limits = []
-    positions = getattr(config, "max_position_embeddings", None)
-    if positions:
-        # RoBERTa-style models offset positions by padding_idx + 1.
-        offset = (getattr(config, "pad_token_id", 0) or 0) + 1 if "roberta" in config.model_type else 0
-        limits.append(int(positions) - offset)
-    model_max = getattr(tokenizer, "model_max_length", None)
-    if model_max and model_max < 1_000_000:
-        limits.append(int(model_max))
-    return min(limits) if limits else 512
-
-
 def load_model(
     source: str,
     *,
@@ -272,6 +289,14 @@ def load_model(
         missing_hint="(no classification head?); pass a fine-tuned sequence classifier",
         attn_implementation=attn_implementation,
     )
+    cautions = []
+    auto_map, _ = custom_code(folder)
+    if auto_map and not trust_remote_code:
+        cautions.append(
+            f"config.json names custom code ({custom_class(auto_map)}) but the model ran as the stock "
+            f"{type(model).__name__}, since custom code is off: the model tested may not be the one shipped; "
+            f"pass {flags.switch('trust_remote_code')} to run its own code if you trust it"
+        )
 
     names = model_labels(config.id2label, int(config.num_labels))
     generic = is_generic(names) and labels is None
@@ -297,11 +322,13 @@ def load_model(
         tokenizer=tokenizer,
         device=target,
         dtype=run_dtype,
-        max_length=max_length or default_max_length(tokenizer, config),
+        max_length=max_length or max_length_for(model, tokenizer),
         batch_size=batch_size or devices.default_batch_size(target),
         fingerprint_files=checkpoint_files(folder, weights),
         cache=open_cache(cache_dir),
         neutral_band=band,
         progress=progress,
         notes=notes,
+        warnings=cautions,
+        flags=flags,
     )

@@ -68,8 +68,9 @@ def pooled_hidden_states(
         chunk = encs[start : start + batch_size]
         batch = collate([(e.input_ids, e.token_type_ids) for e in chunk], tokenizer, device)
         hidden = torch.stack(model(**batch, output_hidden_states=True).hidden_states).float()  # [L+1, B, T, d]
-        if "cls" in parts:
-            parts["cls"].append(hidden[:, :, 0].cpu().numpy())
+        if "cls" in parts:  # the first real token, whichever side the tokenizer pads
+            first = batch["attention_mask"].argmax(dim=1)
+            parts["cls"].append(hidden[:, torch.arange(hidden.shape[1]), first].cpu().numpy())
         if "mean" in parts:
             mask = batch["attention_mask"].to(hidden.dtype)[None, :, :, None]
             parts["mean"].append(((hidden * mask).sum(2) / mask.sum(2)).cpu().numpy())

@@ -61,9 +61,9 @@ def attention_maps(model, tokenizer, encs: Sequence[Encoded], batch_size: int = 
                     "output_attentions=True; load it with attn_implementation='eager'"
                 )
             stacked = torch.stack([a.float() for a in out.attentions], dim=1).cpu().numpy()  # [B, L, H, T, T]
-            for row, enc in enumerate(chunk):
-                n = len(enc.input_ids)
-                maps.append(stacked[row, :, :, :n, :n])
+            for row in range(len(chunk)):
+                real = batch["attention_mask"][row].bool().cpu().numpy()  # the input's own tokens, on either padding side
+                maps.append(stacked[row][:, :, real][:, :, :, real])
     return maps
 
 

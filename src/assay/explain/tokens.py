@@ -2,7 +2,9 @@
 
 Explanations are reported over words, not word pieces: ``un ##believ ##able`` is one feature. For a
 sentence pair the ``[SEP]`` between the segments stays in the word list as a boundary marker; it is
-not a feature (never removed by perturbations).
+not a feature (never removed by perturbations). Token ids, the length limit, padding and the batch
+loop are the engine's (:mod:`assay.engine.batching`): an explanation's prediction of an input is the
+engine's prediction of it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from assay.engine import batching
 from assay.errors import UnsupportedModelError
 from assay.inputs import Input, check_input
 
@@ -48,22 +51,23 @@ def device_of(model: torch.nn.Module) -> torch.device:
 
 
 def encode(tokenizer, value: Input, max_length: int | None = None) -> Encoded:
-    """Tokenize one input and group its pieces into words (merging ``##`` continuation pieces)."""
+    """Tokenize one input as the engine does (cut to ``max_length``, by default the tokenizer's limit)
+    and group its pieces into words (merging ``##`` continuation pieces)."""
     value = check_input(value)
     if not getattr(tokenizer, "is_fast", True):
         raise UnsupportedModelError(
             f"{type(tokenizer).__name__}: explanations need a fast tokenizer (word ids); "
             "load it with AutoTokenizer.from_pretrained(..., use_fast=True)"
         )
-    limit = max_length or min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
+    limit = max_length or batching.max_length_for(None, tokenizer)
     args = value if isinstance(value, tuple) else (value,)
-    enc = tokenizer(*args, truncation=True, max_length=limit, return_offsets_mapping=True)
-    ids = list(enc["input_ids"])
-    types = list(enc["token_type_ids"]) if "token_type_ids" in enc else None
+    enc, _ = batching.tokenize_one(tokenizer, value, limit, return_offsets_mapping=True)
+    ids = list(enc["input_ids"][0])
+    types = list(enc["token_type_ids"][0]) if "token_type_ids" in enc else None
     pieces = tokenizer.convert_ids_to_tokens(ids)
-    word_ids = enc.word_ids()
-    seq_ids = enc.sequence_ids()
-    offsets = enc["offset_mapping"]
+    word_ids = enc.word_ids(0)
+    seq_ids = enc.sequence_ids(0)
+    offsets = enc["offset_mapping"][0]
     words: list[str] = []
     groups: list[list[int]] = []
     boundary: list[bool] = []
@@ -104,10 +108,8 @@ def encode(tokenizer, value: Input, max_length: int | None = None) -> Encoded:
 
 
 def model_max_length(model, tokenizer) -> int:
-    """The longest input both the tokenizer and the model's position embeddings accept (at most 512)."""
-    limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
-    positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
-    return min(limit, int(positions)) if isinstance(positions, int) and positions > 0 else limit
+    """The engine's token limit of ``model`` (:func:`assay.engine.batching.max_length_for`)."""
+    return int(getattr(model, "max_length", None) or batching.max_length_for(model, tokenizer))
 
 
 def encode_all(model, tokenizer, inputs) -> list[Encoded]:
@@ -156,35 +158,25 @@ def perturb(enc: Encoded, keep: np.ndarray, tokenizer, mode: str = "mask") -> li
     return out
 
 
+def _encoded(rows: Sequence[tuple[list[int], list[int] | None]], tokenizer) -> batching.Encoded:
+    encodings = [{"input_ids": list(ids), **({"token_type_ids": list(types)} if types is not None else {})}
+                 for ids, types in rows]
+    width = max((len(ids) for ids, _ in rows), default=0)
+    return batching.Encoded(encodings, [False] * len(rows), width, batching.pad_id_of(tokenizer), batching.pads_left(tokenizer))
+
+
 def collate(rows: Sequence[tuple[list[int], list[int] | None]], tokenizer, device) -> dict[str, torch.Tensor]:
-    """Pad (input_ids, token_type_ids) rows into model keyword arguments."""
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    width = max(len(ids) for ids, _ in rows)
-    ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    has_types = rows[0][1] is not None
-    types = torch.zeros((len(rows), width), dtype=torch.long)
-    for r, (row_ids, row_types) in enumerate(rows):
-        ids[r, : len(row_ids)] = torch.tensor(row_ids)
-        mask[r, : len(row_ids)] = 1
-        if has_types:
-            types[r, : len(row_types)] = torch.tensor(row_types)
-    batch = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
-    if has_types:
-        batch["token_type_ids"] = types.to(device)
-    return batch
+    """Pad (input_ids, token_type_ids) rows into model keyword arguments (the engine's padding)."""
+    arrays = _encoded(rows, tokenizer).rows(range(len(rows)))
+    return {name: torch.from_numpy(value).to(device) for name, value in arrays.items()}
 
 
-@torch.no_grad()
 def predict_rows(model, tokenizer, rows, batch_size: int = 64) -> np.ndarray:
-    """Class probabilities ``(len(rows), k)`` for pre-tokenized rows."""
-    device = device_of(model)
-    out = []
-    for start in range(0, len(rows), batch_size):
-        batch = collate(rows[start : start + batch_size], tokenizer, device)
-        logits = model(**batch).logits
-        out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
+    """Class probabilities ``(len(rows), k)`` for pre-tokenized rows, through the engine's batch loop."""
+    if not len(rows):
+        return np.zeros((0, model.config.num_labels), dtype=np.float32)
+    probs, _ = batching.predict_in_batches(_encoded(rows, tokenizer), batch_size, batching.TorchForward(model, device_of(model)))
+    return probs
 
 
 def predict_encoded(model, tokenizer, encs: Sequence[Encoded], batch_size: int = 64) -> np.ndarray:

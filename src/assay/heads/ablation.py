@@ -31,7 +31,7 @@ def _grid(values: np.ndarray | None) -> list | None:
 def _evaluate(model, tokenizer, inputs, labels, masks: torch.Tensor, batch_size: int):
     """Predictions ``[1 + M, n]`` (row 0: unmasked) and gold indices (or None)."""
     module = unwrap_model(model)
-    encoded = as_encoded(tokenizer, inputs)
+    encoded = as_encoded(tokenizer, inputs, model)
     n_layers, n_heads = head_layout(module)
     all_masks = torch.cat([torch.ones(1, n_layers, n_heads), masks.float().cpu()])
     probs = predict_under_masks(module, tokenizer, encoded, all_masks, batch_size=batch_size)
@@ -284,7 +284,7 @@ def harmful_heads(
     if labels is None:
         raise ValueError("harmful_heads needs labels: accuracy cannot improve without them")
     module = unwrap_model(model)
-    encoded = as_encoded(tokenizer, inputs)
+    encoded = as_encoded(tokenizer, inputs, model)
     targets = label_indices(module, labels, len(encoded))
     if ablation is None:
         ablation = single_head_ablation(module, tokenizer, encoded, batch_size=batch_size)

@@ -79,7 +79,7 @@ def head_importance(
     With ``normalize`` each layer's scores are divided by their L2 norm (as in the paper).
     """
     module = unwrap_model(model)
-    encoded = as_encoded(tokenizer, inputs)
+    encoded = as_encoded(tokenizer, inputs, model)
     n_layers, n_heads = head_layout(module)
     device = model_device(module)
     targets = None if labels is None else torch.as_tensor(label_indices(module, labels, len(encoded)))
@@ -151,7 +151,7 @@ def pruning_curve(
     if not 0 < step <= 1:
         raise ValueError(f"pruning step must be in (0, 1], got {step}")
     module = unwrap_model(model)
-    encoded = as_encoded(tokenizer, inputs)
+    encoded = as_encoded(tokenizer, inputs, model)
     n_layers, n_heads = head_layout(module)
     if importance is None:
         importance = head_importance(module, tokenizer, encoded, labels)

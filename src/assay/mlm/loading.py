@@ -49,7 +49,8 @@ def load_mlm(source: str, *, name: str | None = None, device: str = "auto", dtyp
     caller spells these settings, so that errors name the fix its way (:class:`assay.options.Flags`).
     """
     from assay.engine import device as devices
-    from assay.engine.loading import (checkpoint_dtype, checkpoint_files, default_max_length, open_cache,
+    from assay.engine.batching import max_length_for
+    from assay.engine.loading import (checkpoint_dtype, checkpoint_files, open_cache,
                                       read_config, resolve_source, weight_files, load_tokenizer)
     from assay.mlm.model import MaskedLM, check_fill_mask_config
 
@@ -71,7 +72,7 @@ def load_mlm(source: str, *, name: str | None = None, device: str = "auto", dtyp
 
     return MaskedLM(
         name=name or Path(source.rstrip("/\\")).name or source, source=source, tokenizer=tokenizer,
-        load_weights=load_weights, device=target, dtype=run_dtype, max_length=default_max_length(tokenizer, config),
+        load_weights=load_weights, device=target, dtype=run_dtype, max_length=max_length_for(config, tokenizer),
         batch_size=batch_size or devices.default_batch_size(target), fingerprint_files=checkpoint_files(folder, weights),
         cache=open_cache(cache_dir),
     )

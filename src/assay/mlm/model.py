@@ -145,36 +145,29 @@ class MaskedLM(Checkpoint):
         return _Encoded(ids, types, positions, kinds)
 
     def _log_probs(self, rows: list[dict[str, Any]], reduce: Callable[[torch.Tensor, list[dict]], np.ndarray]) -> np.ndarray:
-        """``reduce(log-probabilities at each row's position, rows)`` over length-sorted batches, in row order."""
-        from assay.engine.classifier import predict_in_batches
+        """``reduce(log-probabilities at each row's position, rows)`` over the engine's length-sorted
+        batches (:mod:`assay.engine.batching`), in row order."""
+        from assay.engine.batching import Batch, Encoded, model_inputs, pad_id_of, pads_left, predict_in_batches
 
-        model, pad = self.model, self.tokenizer.pad_token_id or 0
+        model = self.model
+        encoded = Encoded([{"input_ids": r["input_ids"], **({"token_type_ids": r["types"]} if r["types"] is not None else {})}
+                           for r in rows], [False] * len(rows), self.max_length, pad_id_of(self.tokenizer),
+                          pads_left(self.tokenizer))
 
-        def forward(chunk: Sequence[dict[str, Any]]) -> np.ndarray:
-            width = max(len(r["input_ids"]) for r in chunk)
-            ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-            attention = torch.zeros((len(chunk), width), dtype=torch.long)
-            types = torch.zeros((len(chunk), width), dtype=torch.long)
-            for j, r in enumerate(chunk):
-                ids[j, : len(r["input_ids"])] = torch.tensor(r["input_ids"])
-                attention[j, : len(r["input_ids"])] = 1
-                if r["types"] is not None:
-                    types[j, : len(r["types"])] = torch.tensor(r["types"])
-            batch = {"input_ids": ids, "attention_mask": attention}
-            if chunk[0]["types"] is not None:
-                batch["token_type_ids"] = types
-            logits = model(**{k: v.to(self.device) for k, v in batch.items()}).logits
-            at = logits[torch.arange(len(chunk)), torch.tensor([r["position"] for r in chunk])]
-            return reduce(torch.log_softmax(at.float(), dim=-1), list(chunk))
+        def forward(batch: Batch) -> np.ndarray:
+            chunk = [rows[i] for i in batch.index]
+            arrays = model_inputs(model, batch.arrays(), self.device)
+            width = int(arrays["input_ids"].shape[1])
+            shift = [width - len(r["input_ids"]) if encoded.left_padding else 0 for r in chunk]
+            logits = model(**arrays).logits
+            at = logits[torch.arange(len(chunk)), torch.tensor([r["position"] + s for r, s in zip(chunk, shift)])]
+            return reduce(torch.log_softmax(at.float(), dim=-1), chunk)
 
-        order = sorted(range(len(rows)), key=lambda i: -len(rows[i]["input_ids"]))
         with torch.inference_mode():
-            out, ran = predict_in_batches([rows[i] for i in order], self.batch_size, forward)
+            out, ran = predict_in_batches(encoded, self.batch_size, forward)
         self.batch_size = min(self.batch_size, ran)
         self.stats["forward_rows"] += len(rows)
-        restored = np.empty_like(out)
-        restored[order] = out
-        return restored
+        return out
 
     def _allowed(self, kind: str, width: int) -> torch.Tensor:
         allowed = self.vocabulary.allowed[kind]
