@@ -144,3 +144,83 @@ def test_several_processes_share_one_cache(tmp_path):
     keys = [input_key("m", f"text {i}") for i in range(400)]
     found = cache.get_many(keys, 3)
     assert len(found) == 400 and all(found[key][0] == i for i, key in enumerate(keys))
+
+
+def test_hooks_installed_from_outside_neither_read_nor_write_the_cache(tmp_path, bert_dir):
+    from assay.heads import mask_heads
+    from assay.heads.forward import predict
+
+    off = torch.zeros(2, 4)
+    model = load_model(str(bert_dir), cache_dir=tmp_path / "plain-first")
+    plain = model.predict_proba(TEXTS)
+    with mask_heads(model, off):
+        masked = model.predict_proba(TEXTS)
+    np.testing.assert_allclose(masked, predict(model.model, model.tokenizer, TEXTS, mask=off), atol=1e-6)
+    assert not np.allclose(masked, plain, atol=1e-3)
+    assert model.stats["cache_bypassed"] == len(TEXTS)
+
+    first = load_model(str(bert_dir), cache_dir=tmp_path / "masked-first")
+    with mask_heads(first, off):
+        first.predict_proba(TEXTS)
+    np.testing.assert_array_equal(first.predict_proba(TEXTS), plain)  # nothing remembered from the masked pass
+    later = load_model(str(bert_dir), cache_dir=tmp_path / "masked-first")
+    np.testing.assert_array_equal(later.predict_proba(TEXTS), plain)  # nor stored
+
+
+KILLED_RUN = """
+import functools, sys, time
+from assay.engine import load_model
+
+model = load_model(sys.argv[1], cache_dir=sys.argv[2], batch_size=4)
+inner = model.model.forward
+
+
+@functools.wraps(inner)
+def slow(*args, **kwargs):  # a slow model; not a hook, which would keep the cache out
+    time.sleep(0.02)
+    return inner(*args, **kwargs)
+
+
+model.model.forward = slow
+texts = sys.argv[3].split("|")
+print("predicting", flush=True)
+model.predict_proba(texts)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_run_killed_while_predicting_keeps_its_finished_batches(tmp_path, bert_dir):
+    import os
+    import signal
+    import time
+
+    import assay
+    from test_engine_fixtures import WORDS
+
+    texts = [f"the {a} {b}" for a in WORDS for b in WORDS][:600]
+    src = str(Path(assay.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": src}
+    cache_dir = tmp_path / "cache"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(bert_dir), str(cache_dir), "|".join(texts)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "predicting", child.stderr.read()
+        cache = PredictionCache(cache_dir)
+        deadline = time.monotonic() + 120
+        while child.poll() is None and len(cache) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished_before_kill = child.poll() is not None
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    assert not finished_before_kill, "no prediction reached the cache before the run ended"
+    stored = len(cache)
+    cache.close()
+    assert 0 < stored < len(texts)
+    rerun = load_model(str(bert_dir), cache_dir=cache_dir)
+    probs = rerun.predict_proba(texts)
+    assert rerun.stats["cache_hits"] == stored and rerun.stats["predicted"] == len(texts) - stored
+    fresh = load_model(str(bert_dir), cache_dir=False, batch_size=4).predict_proba(texts)
+    np.testing.assert_allclose(probs, fresh, atol=1e-6)

@@ -14,6 +14,7 @@ from assay.engine import load_model, predict_in_batches
 from assay.engine.batching import Encoded
 from assay.errors import PredictionError
 from assay.inputs import Model
+from assay.options import PYTHON, Flags
 from test_engine_fixtures import (  # noqa: F401  (fixtures)
     PAIRS, TEXTS, bert_dir, bert_reference, distilbert_dir, reference_probs, roberta_dir,
 )
@@ -204,3 +205,38 @@ def test_describe_is_json_ready_for_reports(bert_dir):
     assert summary["name"] == "tiny" and summary["labels"] == model.labels
     assert summary["fingerprint"] == model.fingerprint and summary["dtype"] == "float32"
     assert summary["stats"]["predicted"] == 2 and summary["stats"]["batch_size_ran"] == model.batch_size
+
+
+def _edited_copy(bert_dir, folder, edit):
+    """A copy of the tiny BERT whose weights ``edit(model)`` changed in place, saved as safetensors."""
+    import shutil
+
+    from transformers import AutoModelForSequenceClassification
+
+    shutil.copytree(bert_dir, folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    with torch.no_grad():
+        edit(model)
+    model.save_pretrained(folder)
+    return folder
+
+
+def test_nan_from_damaged_float32_weights_does_not_advise_float32(bert_dir, tmp_path):
+    folder = _edited_copy(bert_dir, tmp_path / "nan-bias", lambda m: m.classifier.bias.fill_(float("nan")))
+    model = load_model(str(folder), cache_dir=False)
+    assert model.dtype == torch.float32
+    with pytest.raises(PredictionError) as caught:
+        model.predict_proba(["bad food", "late"])
+    message = str(caught.value)
+    assert "classifier.bias" in message and "damaged" in message
+    assert "run it in float32" not in message and "\n" not in message
+
+
+def test_nan_from_half_precision_overflow_advises_float32_as_the_caller_spells_it(bert_dir, tmp_path):
+    folder = _edited_copy(bert_dir, tmp_path / "huge-head", lambda m: m.classifier.weight.mul_(1e5))
+    assert np.isfinite(load_model(str(folder), cache_dir=False).predict_proba(TEXTS)).all()  # fine in float32
+    for flags, fix in ((PYTHON, "dtype='float32'"), (Flags("assay-", "--assay-model"), "--assay-dtype float32")):
+        model = load_model(str(folder), cache_dir=False, dtype="float16", flags=flags)
+        with pytest.raises(PredictionError, match="NaN or infinite") as caught:
+            model.predict_proba(TEXTS)
+        assert f"run it in float32 ({fix})" in str(caught.value)

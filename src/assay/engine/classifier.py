@@ -264,7 +264,8 @@ class HFClassifier(Checkpoint):
         return predicted
 
     def _nan_fix(self) -> str:
-        """What to do about NaN or infinite outputs, given how this model runs."""
+        """What to do about NaN or infinite outputs, given how this model runs: half precision overflows
+        easily; in float32 the weights themselves, or the activations, are out of range."""
         if self.dtype != torch.float32:
             return f"run it in float32 ({self.flags.setting('dtype', 'float32')})"
         broken = next((name for name, p in self.model.named_parameters() if not bool(torch.isfinite(p).all())), None)

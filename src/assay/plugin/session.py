@@ -6,6 +6,7 @@ kept in ``config.stash`` rather than in module globals (see :mod:`assay.plugin.s
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from assay.judge import TestResult, evaluate, failure_message
 from assay.plugin.items import AssayItem
 from assay.plugin.models import ModelRegistry
 from assay.plugin.options import AssayOptions
-from assay.plugin.predictions import PredictionStore
+from assay.plugin.predictions import PredictionStore, model_notices, same_model
 
 JUNIT_PROPERTIES = ("test_type", "capability", "failure_rate", "failed", "cases", "ci_low", "ci_high",
                     "max_failure_rate", "seed", "model")
@@ -33,6 +34,7 @@ class AssaySession:
         self.examples = options.examples
         self.explain = options.explain
         self.stores: dict[str, PredictionStore] = {}
+        self.unshared: set[str] = set()  # model names whose assay_model fixture gave a new object per test
         self.records: dict[str, dict[str, Any]] = {}
         self.is_worker = hasattr(config, "workerinput")
         self.baseline = None
@@ -56,13 +58,26 @@ class AssaySession:
 
     def store_for(self, item: AssayItem, model: Any) -> PredictionStore:
         """The prediction store of ``item``'s model; created (and filled for every selected item
-        of that model in one de-duplicated batch) on first use."""
-        store = self.stores.get(item.model_name)
-        if store is not None and store.model is model:
+        of that model in one de-duplicated batch) on first use.
+
+        An ``assay_model`` override with function scope hands each test a new object. One that answers
+        as the first (:func:`~assay.plugin.predictions.same_model`) reuses its store; any other gets a
+        store of its own inputs only (never the whole suite again), with one warning per model name."""
+        name = item.model_name
+        store = self.stores.get(name)
+        if store is not None and same_model(store.model, model):
             return store
-        store = PredictionStore(model, item.model_name)
-        self.stores[item.model_name] = store
-        if not self.is_worker:  # under xdist each worker predicts what its own items need
+        fresh = store is not None
+        store = PredictionStore(model, name)
+        self.stores[name] = store
+        if fresh:
+            if name not in self.unshared:
+                self.unshared.add(name)
+                warnings.warn(pytest.PytestWarning(
+                    f"assay: the assay_model fixture returned a new {type(model).__name__} object for {item.name}, "
+                    f"so model {name!r} is predicted test by test instead of once for the suite; "
+                    "give the fixture scope='session' (or make the objects compare equal with __eq__)"), stacklevel=2)
+        elif not self.is_worker:  # under xdist each worker predicts what its own items need
             store.ensure(self._all_inputs(item))
         return store
 
@@ -80,17 +95,20 @@ class AssaySession:
     def run_item(self, item: AssayItem) -> None:
         model = self.model_for(item)
         decl = item.decl
+        truncated = None  # inputs cut to the model's token limit; None where the model does not say
         if hasattr(decl, "run_check"):
             result = decl.run_check(self, item, model)
         else:
             store = self.store_for(item, model)
             store.ensure(decl.inputs())
             result = evaluate(decl, item.model_name, store.labels, store)
+            truncated = store.truncated_among(decl.inputs())
             if getattr(decl, "search", 0):
                 from assay.search import search_counterexamples
 
                 result.extra["search"] = search_counterexamples(decl, store, store.labels)
         record = self._record(item, result, model)
+        record["truncated"] = truncated
         message = failure_message(result, self.examples)
         if result.extra.get("search"):
             from assay.search import format_counterexamples
@@ -182,6 +200,7 @@ class AssaySession:
             if mismatch:
                 self.messages.append(f"assay: ERROR {mismatch}")
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.messages.extend(model_notices(self.records.values()))
         report = build_report([dict(r) for r in self.records.values()], self.seed)
         if opts.report:
             write_report(report, opts.report)
