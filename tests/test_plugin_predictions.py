@@ -9,8 +9,6 @@ import torch  # noqa: F401  (imported before any pytester run; see test_integrat
 import transformers.models.bert.modeling_bert  # noqa: F401  (likewise: pytester drops modules first imported in a test)
 from test_engine_fixtures import save_bert
 
-pytestmark = pytest.mark.slow  # real pytest sessions in subprocesses
-
 LONG = " ".join(["the flight was great but the food was bad"] * 12)  # ~110 tokens: the tiny BERT takes 64
 
 TRUNCATING_SUITE = f'''
@@ -25,6 +23,7 @@ def report(pytester):
     return json.loads((pytester.path / "r.json").read_text())
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_truncated_inputs_are_counted_per_test_cold_and_warm(pytester, tmp_path):
     model = save_bert(tmp_path / "tiny", seed=5)
     pytester.makepyfile(test_suite=TRUNCATING_SUITE)
@@ -37,6 +36,7 @@ def test_truncated_inputs_are_counted_per_test_cold_and_warm(pytester, tmp_path)
         result.stdout.fnmatch_lines(["assay: model tiny: 3 inputs truncated to 64 tokens (in test_long 3)"])
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_a_model_that_does_not_report_truncation_has_no_count(pytester):
     pytester.makeconftest('''
 import numpy as np, pytest
@@ -64,6 +64,7 @@ def _config(folder, **changes):
     path.write_text(json.dumps(config))
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_custom_code_run_as_the_stock_class_is_said_once(pytester, tmp_path):
     model = save_bert(tmp_path / "custom", seed=5)
     _config(model, auto_map={"AutoModelForSequenceClassification": "modeling_custom.CustomBert"})
@@ -77,6 +78,7 @@ def test_custom_code_run_as_the_stock_class_is_said_once(pytester, tmp_path):
     assert any("modeling_custom.CustomBert" in note for note in notes)
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_custom_model_type_error_names_the_plugin_option(pytester, tmp_path):
     model = save_bert(tmp_path / "custom", seed=5)
     _config(model, model_type="my-own-bert",
@@ -112,6 +114,7 @@ FOUR_TESTS = "\n".join(
 )
 
 
+@pytest.mark.slow  # real pytest sessions in subprocesses
 @pytest.mark.parametrize("equal", [True, False])
 def test_a_function_scoped_model_fixture_never_predicts_the_suite_per_test(pytester, equal):
     pytester.makeconftest(f"EQUAL = {equal}\n" + COUNTING_MODEL)
@@ -124,3 +127,13 @@ def test_a_function_scoped_model_fixture_never_predicts_the_suite_per_test(pytes
     else:  # a new, different object per test: each predicts its own inputs, with one warning
         assert predicted == [100, 25, 25, 25]
         assert result.stdout.str().count("give the fixture scope='session'") == 1
+
+
+def test_the_engines_classifier_loaded_twice_is_the_same_model(tmp_path):
+    from assay.engine import load_model
+    from assay.plugin.predictions import same_model
+
+    one, two = save_bert(tmp_path / "one", seed=5), save_bert(tmp_path / "two", seed=6)
+    first, again, other = (load_model(str(folder), cache_dir=False) for folder in (one, one, two))
+    assert same_model(first, again) and not same_model(first, other)
+    assert not same_model(first, load_model(str(one), cache_dir=False, dtype="bfloat16"))
