@@ -6,7 +6,6 @@ row) and returns a small dataclass whose ``to_dict()`` is JSON-able.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -17,7 +16,7 @@ from assay.heads.forward import DEFAULT_BATCH_SIZE, Encoded, as_encoded, predict
 from assay.heads.labels import accuracy, label_indices
 from assay.heads.masking import head_layout, unwrap_model
 from assay.inputs import Input
-from assay.stats import mcnemar_exact, wilson_interval
+from assay.stats import mcnemar_exact, paired_difference_interval
 
 
 def _round(value: float | None) -> float | None:
@@ -208,25 +207,6 @@ def single_head_ablation(
         predictions,
         targets,
     )
-
-
-def paired_difference_interval(a_only: int, b_only: int, both: int, neither: int) -> tuple[float, float]:
-    """95% Newcombe interval (method 10, Wilson-based) for ``p(B correct) - p(A correct)`` on paired cases.
-
-    ``a_only``: cases only A gets right; ``b_only``: only B; ``both`` / ``neither``: concordant cases.
-    """
-    n = a_only + b_only + both + neither
-    if n == 0:
-        return -1.0, 1.0
-    p_b, p_a = (both + b_only) / n, (both + a_only) / n
-    low_b, high_b = wilson_interval(both + b_only, n)
-    low_a, high_a = wilson_interval(both + a_only, n)
-    denominator = (both + a_only) * (neither + b_only) * (both + b_only) * (neither + a_only)
-    phi = (both * neither - a_only * b_only) / math.sqrt(denominator) if denominator > 0 else 0.0
-    difference = p_b - p_a
-    lower = math.sqrt(max(0.0, (p_b - low_b) ** 2 - 2 * phi * (p_b - low_b) * (high_a - p_a) + (high_a - p_a) ** 2))
-    upper = math.sqrt(max(0.0, (high_b - p_b) ** 2 - 2 * phi * (high_b - p_b) * (p_a - low_a) + (p_a - low_a) ** 2))
-    return max(-1.0, difference - lower), min(1.0, difference + upper)
 
 
 @dataclass(frozen=True)
