@@ -7,10 +7,14 @@ datasets collects quickly and a dataset used by several tests is read once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import io
 import os
 import random
+import re
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,10 +39,7 @@ class _FileSource:
     delimiter: str | None
 
     def load(self) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
-        try:
-            mtime = self.path.stat().st_mtime_ns
-        except FileNotFoundError:
-            raise DataError(f"dataset file {self.path.name!r} not found (looked at {self.path})") from None
+        mtime = _check_file(self.path).st_mtime_ns
         key = (str(self.path), mtime, self.text_column, self.text_b_column, self.label_column, self.delimiter)
         if key not in _CACHE:
             _CACHE[key] = self._read()
@@ -46,18 +47,89 @@ class _FileSource:
 
     def _read(self) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
         suffix = self.path.suffix.lower()
+        if suffix in (".json", ".jsonl", ".ndjson"):
+            raise DataError(
+                f"dataset {self.path.name!r}: JSON is not a dataset format assay reads; write a .csv / .tsv file "
+                "with a header row, or a .txt file with one text per line"
+            )
+        text = _read_text(self.path)
         if suffix in (".csv", ".tsv") or self.delimiter is not None:
-            return _read_table(self)
+            return _read_table(self, text)
         if self.text_column or self.text_b_column or self.label_column:
             raise DataError(
                 f"dataset {self.path.name!r} is a plain text file (one text per line): text_column, "
                 "text_b_column and label_column apply to .csv / .tsv files only"
             )
-        with open(self.path, encoding="utf-8-sig", errors="replace") as f:
-            texts = tuple(line.strip() for line in f.read().splitlines() if line.strip())
+        texts = tuple(line.strip() for line in _LINE_BREAK.split(text) if line.strip())
         if not texts:
             raise DataError(f"dataset {self.path.name!r} is empty (no non-blank line in {self.path})")
         return texts, None
+
+
+# -- reading a file as text -------------------------------------------------------------------
+# Only \r\n, \r and \n end a line: str.splitlines() would also split a text at U+2028, U+0085, \f, ...
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# UTF-32 before UTF-16: the UTF-32-LE byte-order mark starts with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _check_file(path: Path) -> os.stat_result:
+    """The file's status, or DataError when it is missing, unreadable or not a regular file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"dataset file {path.name!r} not found (looked at {path})") from None
+    except OSError as exc:  # a symlink loop, a permission on a parent folder, ...
+        raise DataError(f"dataset file {path.name!r} cannot be read: {exc.strerror or exc} ({path})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"dataset {path.name!r} is a folder, not a file ({path}); name a .txt, .csv or .tsv file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(
+            f"dataset {path.name!r} is not a regular file (a device, pipe or socket: {path}); save the data to a file"
+        )
+    return info
+
+
+def _line_of(prefix: str) -> int:
+    return len(_LINE_BREAK.findall(prefix)) + 1
+
+
+def _read_text(path: Path) -> str:
+    """The whole file as text: UTF-8 (with or without a byte-order mark), or UTF-16 / UTF-32 with one.
+
+    Bytes that do not decode, and NUL characters (binary data, or UTF-16 without a byte-order mark),
+    are a DataError naming the file, the byte offset and the line.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"dataset file {path.name!r} cannot be read: {exc.strerror or exc} ({path})") from None
+    start, codec = 0, "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            start, codec = len(bom), name
+            break
+    encoding = codec.upper().replace("-LE", "").replace("-BE", "")
+    try:
+        text, bad = data[start:].decode(codec), None
+    except UnicodeDecodeError as exc:  # report whichever comes first: this byte or a NUL before it
+        text, bad = data[start:start + exc.start].decode(codec), exc
+    nul = text.find("\0")
+    if nul >= 0:
+        offset = start + len(text[:nul].encode(codec))
+        raise DataError(
+            f"dataset {path.name!r} has a NUL byte at byte offset {offset} (line {_line_of(text[:nul])}): binary "
+            "data, or UTF-16 without a byte-order mark; save it as UTF-8 text"
+        )
+    if bad is not None:
+        offset = start + bad.start
+        raise DataError(
+            f"dataset {path.name!r} is not {encoding} text: byte {data[offset]:#04x} at byte offset {offset} "
+            f"(line {_line_of(text)}) cannot be decoded ({bad.reason}); if it is text, save it as UTF-8 "
+            "(binary data cannot be a dataset)"
+        )
+    return text
 
 
 def _raise_field_limit() -> int:
@@ -94,44 +166,68 @@ def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], w
     return None
 
 
-def _read_table(src: _FileSource) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
+def _read_table(src: _FileSource, text: str) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
     delimiter = src.delimiter or ("\t" if src.path.suffix.lower() == ".tsv" else ",")
     previous_limit = _raise_field_limit()
     try:
-        return _parse_table(src, delimiter)
+        return _parse_table(src, text, delimiter)
     finally:
         csv.field_size_limit(previous_limit)
 
 
-def _parse_table(src: _FileSource, delimiter: str) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
-    with open(src.path, encoding="utf-8-sig", errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+def _csv_rows(src: _FileSource, text: str, delimiter: str) -> Iterator[list[str]]:
+    """The rows of ``text``. A quote that never closes makes the csv module read every following line
+    into one field, silently (that row is always the last): DataError naming the line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, starts = [], []
+    while True:
+        starts.append(reader.line_num)
+        row = next(reader, None)
+        if row is None:
+            break
+        rows.append(row)
+    if rows and reader.line_num - starts[-2] > 1:
+        rest = "".join(io.StringIO(text, newline="").readlines()[starts[-2]:])
+        try:
+            for _ in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise DataError(
+                    f"dataset {src.path.name!r}: the quoted field that starts on line {starts[-2] + 1} is never "
+                    "closed, so every line after it would be read as one text; close the quote or double it (\"\")"
+                ) from None
+    return iter(rows)
+
+
+def _parse_table(src: _FileSource, text: str, delimiter: str) -> tuple[tuple[Input, ...], tuple[str | None, ...] | None]:
+    reader = _csv_rows(src, text, delimiter)
+    header = next(reader, None)
+    while header is not None and not any(cell.strip() for cell in header):
         header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
-        if header is None:
-            raise DataError(f"dataset {src.path.name!r} is empty (no header row in {src.path})")
-        columns = [c.strip() for c in header]
-        ti = _pick(columns, src.text_column, TEXT_COLUMNS, "text", src, "text_column", True)
-        bi = None
-        if src.text_b_column is not None:
-            bi = _pick(columns, src.text_b_column, (), "text_b", src, "text_b_column", True)
-        li = _pick(columns, src.label_column, LABEL_COLUMNS, "label", src, "label_column", False)
-        inputs: list[Input] = []
-        labels: list[str | None] = []
-        for row in reader:
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            text = row[ti].strip() if ti < len(row) else ""
-            if not text:
-                continue
-            if bi is not None:
-                inputs.append((text, row[bi].strip() if bi < len(row) else ""))
-            else:
-                inputs.append(text)
-            if li is not None:
-                value = row[li].strip() if li < len(row) else ""
-                labels.append(value or None)
+    if header is None:
+        raise DataError(f"dataset {src.path.name!r} is empty (no header row in {src.path})")
+    columns = [c.strip() for c in header]
+    ti = _pick(columns, src.text_column, TEXT_COLUMNS, "text", src, "text_column", True)
+    bi = None
+    if src.text_b_column is not None:
+        bi = _pick(columns, src.text_b_column, (), "text_b", src, "text_b_column", True)
+    li = _pick(columns, src.label_column, LABEL_COLUMNS, "label", src, "label_column", False)
+    inputs: list[Input] = []
+    labels: list[str | None] = []
+    for row in reader:
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        first = row[ti].strip() if ti < len(row) else ""
+        if not first:
+            continue
+        if bi is not None:
+            inputs.append((first, row[bi].strip() if bi < len(row) else ""))
+        else:
+            inputs.append(first)
+        if li is not None:
+            value = row[li].strip() if li < len(row) else ""
+            labels.append(value or None)
     if not inputs:
         raise DataError(f"dataset {src.path.name!r} has a header but no rows with text in column {columns[ti]!r}")
     return tuple(inputs), (tuple(labels) if li is not None else None)
@@ -224,7 +320,10 @@ def _resolve(path: str | os.PathLike, base_dir: str | os.PathLike | None) -> Pat
     p = Path(path).expanduser()
     if not p.is_absolute():
         p = Path(base_dir or Path.cwd()) / p
-    return p.resolve()
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading the file says so, with its name
+        return Path(os.path.abspath(p))
 
 
 def dataset(source: str | os.PathLike | Iterable[Any], *, text_column: str | None = None,
