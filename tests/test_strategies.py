@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.errors import DeclarationError
-from assay.strategies import perturbed, search_failure, typo_edits
+from assay.strategies import ci_settings, perturbed, search_failure, typo_edits
 
 TEXT = "The crew was great and the flight was smooth."
 
@@ -60,6 +60,7 @@ def test_registered_perturbations_as_kinds():
         perturbed(TEXT, kinds=("nonsense",))
 
 
-def test_ci_profile_is_registered():
-    profile = settings.get_profile("ci")
-    assert profile.derandomize is True and profile.database is None and profile.deadline is None
+def test_ci_settings_are_a_value_not_a_registered_profile():
+    ci = ci_settings(max_examples=13)
+    assert ci.derandomize is True and ci.database is None and ci.deadline is None and ci.max_examples == 13
+    assert ci_settings(deadline=500).deadline is not None  # overrides win

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+# Created the way a plain open() creates a file: the kernel applies the process umask to 0o666.
+# (Reading the umask would mean setting it, a process-wide change another thread could observe.)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
@@ -51,17 +49,24 @@ def write_json_atomic(
     return _write_with(dump, path)
 
 
+def _create_temporary(target: Path) -> tuple[BinaryIO, Path]:
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.fdopen(os.open(tmp, _CREATE, 0o666), "wb"), tmp
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
+
+
 def _write_with(write: Callable[[Any], Any], path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    handle, tmp_name = _create_temporary(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        # mkstemp creates 0600; give the file the mode a plain open() would have.
-        os.chmod(tmp_name, 0o666 & ~_umask())
         os.replace(tmp_name, target)
     except BaseException:
         try:

@@ -7,8 +7,8 @@ word), so Hypothesis shrinks a failure toward fewer edits, earlier words and sim
     worst = search_failure("The crew was great.", perturbed("The crew was great."),
                            lambda t: model_label(t) != "positive")
 
-The "ci" settings profile (derandomized, no database, no deadline) is registered here; load it
-with ``settings.load_profile("ci")``.
+``ci_settings()`` gives derandomized settings with no example database and no deadline, for a suite to
+use or register under a profile name of its own choosing; importing this module registers nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from typing import Callable, Sequence
 from hypothesis import HealthCheck, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
-
-settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _OPS = ("swap", "delete", "repeat", "neighbour")
@@ -158,6 +156,15 @@ def perturbed(text: str, kinds: Sequence[str] = DEFAULT_KINDS, max_edits: int = 
     return st.lists(edits, min_size=1, max_size=max_edits).map(lambda es: _apply_all(text, es))
 
 
+def ci_settings(**overrides) -> settings:
+    """Settings for CI: derandomized, no example database, no deadline (``overrides`` win).
+
+    Use them as a decorator, or register them yourself:
+    ``settings.register_profile("ci", ci_settings(max_examples=50))``.
+    """
+    return settings(**{"derandomize": True, "database": None, "deadline": None, **overrides})
+
+
 def search_failure(original: str, strategy: st.SearchStrategy[str] | None, fails: Callable[[str], bool], *,
                    seed: int = 0, max_examples: int = 100) -> str | None:
     """The minimal text drawn from ``strategy`` (default ``perturbed(original)``) that differs from
@@ -167,8 +174,7 @@ def search_failure(original: str, strategy: st.SearchStrategy[str] | None, fails
     """
     if strategy is None:
         strategy = perturbed(original)
-    search = settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
-                      suppress_health_check=list(HealthCheck))
+    search = ci_settings(max_examples=max_examples, suppress_health_check=list(HealthCheck))
     try:
         return find(strategy, lambda t: t != original and bool(fails(t)), settings=search,
                     random=random.Random(seed))

@@ -110,15 +110,15 @@ def function_table(scores: dict[str, np.ndarray], top: int = 3) -> str:
 
 
 def plot_function_heatmaps(scores: dict[str, np.ndarray], path: str | Path) -> Path:
-    """One layer x head heatmap per function, side by side, saved as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """One layer x head heatmap per function, side by side, saved as PNG (no pyplot: no global backend)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     path = Path(path)
     names = list(scores)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.0), squeeze=False)
+    fig = Figure(figsize=(3.2 * len(names), 3.0))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(names), squeeze=False)
     for ax, name in zip(axes[0], names):
         grid = scores[name]
         top = float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0
@@ -134,7 +134,6 @@ def plot_function_heatmaps(scores: dict[str, np.ndarray], path: str | Path) -> P
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

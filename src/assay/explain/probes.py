@@ -183,15 +183,18 @@ def write_probe_csv(results: list[dict], path: str | Path, prop: str = "") -> Pa
 
 
 def plot_probe_curves(results: dict[str, list[dict]], path: str | Path, title: str = "layer probes") -> Path:
-    """Accuracy per layer for each property and pooling, majority baselines dashed; saved as PNG."""
-    import matplotlib
+    """Accuracy per layer for each property and pooling, majority baselines dashed; saved as PNG.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn through the Figure API, not pyplot, so the caller's matplotlib backend is left alone."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     path = Path(path)
-    fig, ax = plt.subplots(figsize=(6.0, 3.8))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(6.0, 3.8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     styles = {"cls": "-o", "mean": "-s"}
     for i, (prop, rows) in enumerate(results.items()):
         colour = colours[i % len(colours)]
@@ -209,5 +212,4 @@ def plot_probe_curves(results: dict[str, list[dict]], path: str | Path, title: s
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
