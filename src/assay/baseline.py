@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping
 
-from .atomic import write_json_atomic
 from .errors import BaselineError
 from .stats import mcnemar_exact
 
@@ -28,7 +27,6 @@ __all__ = [
     "compare_test",
     "load_baseline",
     "validate_report",
-    "write_json_atomic",
 ]
 
 SCHEMA = "assay-report/1"

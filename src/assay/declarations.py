@@ -7,7 +7,7 @@ to :class:`~assay.cases.Case` objects deterministically (seeded) and never calls
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 from . import _validate as valid
@@ -355,4 +355,4 @@ class DIR(_Changed):
         )
 
 
-__all__ = ["AssayTest", "MFT", "INV", "DIR", "field"]
+__all__ = ["AssayTest", "MFT", "INV", "DIR"]

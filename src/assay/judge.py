@@ -20,6 +20,8 @@ from .stats import wilson_interval
 class TestResult:
     """The outcome of one declaration on one model; :meth:`to_dict` is its JSON report entry."""
 
+    __test__ = False  # named Test*, but not a test class: pytest must not try to collect it
+
     name: str
     test_type: str
     capability: str
