@@ -12,6 +12,7 @@ import pkgutil
 import re
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,36 @@ def test_two_processes_build_once(tmp_path):
     lines = log.read_text().split()
     assert lines[0::2] == ["start", "end"]  # one build, not two interleaved ones
     assert demo_cache.is_complete(final)
+
+
+def test_waiting_for_the_build_lock_never_spins(tmp_path, monkeypatch):
+    # The old Windows branch called msvcrt.locking again at once after every failure: a busy loop that
+    # also never ended on a permanent error. Simulated here with a fake msvcrt that refuses for 0.3 s;
+    # the lock now comes from filelock on every platform, which waits without spinning.
+    calls = []
+    refuse_until = time.monotonic() + 0.3
+
+    class FakeMsvcrt:
+        LK_LOCK, LK_UNLCK, LK_NBLCK, LK_NBRLCK, LK_RLCK = 1, 0, 2, 4, 3
+
+        @staticmethod
+        def locking(fd, mode, nbytes):
+            calls.append(mode)
+            if mode != FakeMsvcrt.LK_UNLCK and time.monotonic() < refuse_until:
+                raise OSError("locked by another process")
+
+    monkeypatch.setitem(sys.modules, "msvcrt", FakeMsvcrt)
+    windows_os = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os) if not k.startswith("__")})
+    windows_os.name = "nt"  # what the demo cache module sees; pathlib and tempfile keep the real one
+    monkeypatch.setattr(demo_cache, "os", windows_os)
+
+    def complete(folder: Path) -> None:
+        (folder / demo_cache.COMPLETE_MARKER).write_text("{}")
+
+    demo_cache.build_atomically(tmp_path / "demo-model-w", complete)
+    monkeypatch.undo()
+    assert len(calls) < 50, f"{len(calls)} lock attempts in 0.3 s"
+    assert demo_cache.is_complete(tmp_path / "demo-model-w")
 
 
 def test_cache_root_follows_the_environment(monkeypatch, tmp_path):

@@ -3,17 +3,20 @@
 A build writes into a private temporary folder next to the final one and renames it into place only
 when complete, so a killed build never leaves a half-written model. A lock file per recipe keeps two
 processes (for example pytest-xdist workers) from training the same model at the same time: the
-second one waits and then finds the finished folder.
+second one waits and then finds the finished folder. The lock is ``filelock``'s on every platform
+(flock on POSIX, a polled msvcrt lock on Windows): a waiting process sleeps, and the operating
+system releases the lock when its holder dies.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
+
+from filelock import FileLock
 
 COMPLETE_MARKER = "assay-demo.json"
 
@@ -32,36 +35,6 @@ def is_complete(folder: Path) -> bool:
     return (folder / COMPLETE_MARKER).is_file()
 
 
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive inter-process lock held while the block runs (released if the process dies)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        if os.name == "nt":  # pragma: no cover - exercised on Windows only
-            import msvcrt
-
-            handle.seek(0)
-            while True:
-                try:
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:
-                    continue
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def build_atomically(final: Path, build: Callable[[Path], None]) -> Path:
     """Return ``final``, first running ``build(tmp_folder)`` and renaming the result into place if needed.
 
@@ -70,7 +43,8 @@ def build_atomically(final: Path, build: Callable[[Path], None]) -> Path:
     """
     if is_complete(final):
         return final
-    with file_lock(final.parent / f"{final.name}.lock"):
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(final.parent / f"{final.name}.lock"):
         if is_complete(final):  # another process finished it while we waited
             return final
         for stale in final.parent.glob(f".{final.name}.tmp-*"):
