@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.perturb import keyboard, ocr, typos
+from assay.errors import DeclarationError
+from assay.perturb import by_name, char_noise, keyboard, ocr, typos
+from assay.perturb.noise import KINDS
 
 WORDS = ("flight", "crew", "was", "great", "terrible", "service", "@united", "http://t.co/abc", "seat",
          "the", "I", "loved", "it", "bags", "delayed", "again", "2", "😀")
@@ -67,3 +71,19 @@ def test_samples_gives_distinct_variants_and_spacing_survives():
     assert len(outs) == 4 and len(set(outs)) == 4
     for out in outs:
         assert re.sub(r"\w", "", out) == re.sub(r"\w", "", text)  # spacing and punctuation kept
+
+
+def test_one_factory_with_a_kind_behind_the_three_names():
+    text = "The flight was great and the crew was friendly."
+    for kind, named in (("typos", typos), ("keyboard", keyboard), ("ocr", ocr)):
+        made = char_noise(kind, n=2, samples=3, seed=4)
+        same = named(n=2, samples=3, seed=4)
+        assert made.name == same.name == kind
+        assert made.to_spec() == same.to_spec() == by_name(kind, n=2, samples=3, seed=4).to_spec()
+        assert made(text) == same(text) and made(text)
+        assert named.__name__ == kind and named.__doc__ == KINDS[kind]
+        assert list(inspect.signature(named).parameters) == ["n", "samples", "min_chars", "seed"]
+    with pytest.raises(ValueError, match="unknown kind 'smudge'; kinds: typos, keyboard, ocr"):
+        char_noise("smudge")
+    with pytest.raises(DeclarationError, match="'ocr': ocr\\(\\): n and samples must be >= 1"):
+        by_name("ocr", n=0)

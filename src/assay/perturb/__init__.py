@@ -16,7 +16,7 @@ from .base import Perturbation, chain, deterministic, perturbation, rng_for, uni
 from .contextual import contextual_substitution
 from .negation import add_negation_perturbation as add_negation
 from .negation import remove_negation_perturbation as remove_negation
-from .noise import keyboard, ocr, typos
+from .noise import char_noise, keyboard, ocr, typos
 from .phrases import (add_intensifier, add_irrelevant_negation, add_negative_phrase, add_positive_phrase,
                       add_reducer)
 from .swaps import change_numbers, swap_locations, swap_names
@@ -80,5 +80,5 @@ def by_name(name: str, **kwargs: Any) -> Perturbation:
 
 __all__ = [
     "Perturbation", "REGISTRY", "by_name", "chain", "union", "perturbation", "deterministic", "rng_for",
-    *REGISTRY,
+    "char_noise", *REGISTRY,
 ]

@@ -1,5 +1,7 @@
 """Character noise through nlpaug: typos (swapped neighbours), keyboard slips and OCR confusions.
 
+One factory, ``char_noise(kind, ...)``; ``typos``, ``keyboard`` and ``ocr`` are it with the kind filled in.
+
 nlpaug draws from the global ``random`` and ``numpy.random`` generators. Each call seeds both from
 the perturbation's own generator and restores their previous state afterwards, so results are
 reproducible and the caller's random state is left untouched.
@@ -13,6 +15,7 @@ import random
 import re
 import warnings
 from functools import partial
+from typing import Callable
 
 import numpy as np
 
@@ -85,27 +88,37 @@ def _apply(text: str, rng: random.Random, *, kind: str, n: int, samples: int, mi
     return outputs
 
 
-def _check(name: str, n: int, samples: int) -> None:
+# kind -> what it does (the docstring of its factory).
+KINDS = {
+    "typos": "Swap two neighbouring characters in ``n`` different words (words of ``min_chars``+ letters).",
+    "keyboard": "Replace one character in ``n`` words with a neighbouring key on a QWERTY keyboard.",
+    "ocr": "Replace one character in ``n`` words with a look-alike OCR confusion (o -> 0, l -> 1, ...).",
+}
+
+
+def char_noise(kind: str, n: int = 1, *, samples: int = 1, min_chars: int = 3, seed: int = 0) -> Perturbation:
+    """Character noise of one ``kind`` (``"typos"``, ``"keyboard"`` or ``"ocr"``) in ``n`` words.
+
+    ``samples`` distinct outputs per text at most; words shorter than ``min_chars`` are left alone.
+    The perturbation is named after its kind, so ``char_noise("typos")`` and ``typos()`` are the same.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"char_noise(): unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
     if n < 1 or samples < 1:
-        raise ValueError(f"{name}(): n and samples must be >= 1, got n={n}, samples={samples}")
-
-
-def typos(n: int = 1, *, samples: int = 1, min_chars: int = 3, seed: int = 0) -> Perturbation:
-    """Swap two neighbouring characters in ``n`` different words (words of ``min_chars``+ letters)."""
-    _check("typos", n, samples)
-    return perturbation("typos", partial(_apply, kind="typos", n=n, samples=samples, min_chars=min_chars),
+        raise ValueError(f"{kind}(): n and samples must be >= 1, got n={n}, samples={samples}")
+    return perturbation(kind, partial(_apply, kind=kind, n=n, samples=samples, min_chars=min_chars),
                         seed, n=n, samples=samples, min_chars=min_chars)
 
 
-def keyboard(n: int = 1, *, samples: int = 1, min_chars: int = 3, seed: int = 0) -> Perturbation:
-    """Replace one character in ``n`` words with a neighbouring key on a QWERTY keyboard."""
-    _check("keyboard", n, samples)
-    return perturbation("keyboard", partial(_apply, kind="keyboard", n=n, samples=samples, min_chars=min_chars),
-                        seed, n=n, samples=samples, min_chars=min_chars)
+def _factory(kind: str) -> Callable[..., Perturbation]:
+    def factory(n: int = 1, *, samples: int = 1, min_chars: int = 3, seed: int = 0) -> Perturbation:
+        return char_noise(kind, n, samples=samples, min_chars=min_chars, seed=seed)
+
+    factory.__name__ = factory.__qualname__ = kind
+    factory.__doc__ = KINDS[kind]
+    return factory
 
 
-def ocr(n: int = 1, *, samples: int = 1, min_chars: int = 3, seed: int = 0) -> Perturbation:
-    """Replace one character in ``n`` words with a look-alike OCR confusion (o -> 0, l -> 1, ...)."""
-    _check("ocr", n, samples)
-    return perturbation("ocr", partial(_apply, kind="ocr", n=n, samples=samples, min_chars=min_chars),
-                        seed, n=n, samples=samples, min_chars=min_chars)
+typos = _factory("typos")
+keyboard = _factory("keyboard")
+ocr = _factory("ocr")
