@@ -325,6 +325,7 @@ def test_compare_reports_follows_report_order():
 # ---------------------------------------------------------------- atomic JSON writes
 
 
+@pytest.mark.slow  # a writer process, killed
 def test_killed_writer_leaves_previous_report_intact(tmp_path):
     path = tmp_path / "r.json"
     write_json_atomic({"schema": "assay-report/1", "tests": [], "version": "previous"}, path)

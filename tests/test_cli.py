@@ -107,6 +107,7 @@ def test_no_command_prints_help_and_exits_2():
     assert code == 2 and "compare" in err and "exit status" in err
 
 
+@pytest.mark.slow  # the command in a subprocess
 def test_compare_through_the_module_entry(files, tmp_path):
     old = files["report"]
     worse = json.loads(old.read_text())

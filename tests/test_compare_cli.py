@@ -139,6 +139,7 @@ def test_ascii_terminal_gets_ascii_arrows(reports):
     assert "^ +20.0 pp" in text and "v -10.0 pp" in text
 
 
+@pytest.mark.slow  # the installed command in subprocesses
 def test_assay_compare_command(reports):
     """Through the `assay` command line (``python -m assay.cli``), in a separate process."""
     old, new = reports

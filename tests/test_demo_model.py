@@ -144,6 +144,7 @@ def _weights(folder: Path) -> dict:
     return load_file(str(folder / "model.safetensors"))
 
 
+@pytest.mark.slow  # trains two tiny models
 def test_tiny_builds_are_identical_and_cached(tmp_path, monkeypatch):
     import torch
 
@@ -215,6 +216,7 @@ def _slow_counted_build(final: str, log: str) -> None:
     demo_cache.build_atomically(Path(final), build)
 
 
+@pytest.mark.slow  # two forked processes
 @pytest.mark.skipif(os.name != "posix", reason="uses fork")
 def test_two_processes_build_once(tmp_path):
     final, log = tmp_path / "demo-model-z", tmp_path / "log.txt"

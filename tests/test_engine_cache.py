@@ -130,6 +130,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow  # writer processes
 def test_several_processes_share_one_cache(tmp_path):
     src = str(Path(__file__).resolve().parents[1] / "src")
     import os

@@ -231,6 +231,7 @@ def test_device_map_is_used_only_when_the_weights_do_not_fit():
     assert needs_device_map(70 * 2**30, 80 * 2**30)
 
 
+@pytest.mark.slow  # a second Python process
 def test_fingerprint_is_stable_across_processes_and_tracks_every_file(tmp_path, bert_dir):
     folder = copy_of(bert_dir, tmp_path)
     model = load_model(str(folder), cache_dir=False)

@@ -35,6 +35,7 @@ def model_dir(tmp_path):
     return folder
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_sweeps_make_one_item_per_layer_and_head(pytester, model_dir):
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest_subprocess(f"--assay-model=tiny={model_dir}", "--assay-no-cache", "--junitxml=r.xml",

@@ -242,6 +242,7 @@ def open_page(driver, path: Path) -> list[dict]:
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
+@pytest.mark.slow  # a real browser
 def test_detector_sees_console_errors(browser, tmp_path):
     page = tmp_path / "bad.html"
     page.write_text("<!DOCTYPE html><title>x</title><script>console.error('deliberate error');"
@@ -256,6 +257,7 @@ def test_detector_sees_console_errors(browser, tmp_path):
     assert "example.invalid" in messages and "inline script" in messages
 
 
+@pytest.mark.slow  # a real browser
 def test_report_page_in_browser(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
@@ -304,6 +306,7 @@ def assay_model():
 '''
 
 
+@pytest.mark.slow  # a real browser
 def test_plugin_writes_a_page_that_loads_cleanly(browser, pytester):
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_suite=SUITE)

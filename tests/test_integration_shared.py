@@ -59,6 +59,7 @@ def argmax(row):
     return max(range(len(row)), key=row.__getitem__)
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_failure_rates_equal_an_independent_computation(pytester, shared_model_path):
     pytester.makepyfile(test_suite=SUITE.format(originals=ORIGINALS))
     # A subprocess: torch cannot be imported again after pytester restores sys.modules in-process.
@@ -106,6 +107,7 @@ def shipped_declaration(name):
     return build_declaration(entry, doc.get("lexicons") or {}, path.parent)
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_shipped_suite_rates_equal_an_independent_computation(pytester, shared_model_path):
     """Three tests of the shipped suite (one MFT, one DIR, one INV), run by pytest on the shared model."""
     files = sorted({str(SUITES / f"{f}.assay.yaml") for f in SHIPPED.values()})

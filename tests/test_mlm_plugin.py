@@ -47,6 +47,7 @@ def test_assay_mlm_fills_masks_and_drives_the_perturbation(pytester, classifier,
     assert json.loads((pytester.path / "inputs.json").read_text()) == EXPECTED
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_without_a_masked_lm_each_test_is_a_one_line_collection_error(pytester, classifier):
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest_subprocess(f"--assay-model=model={classifier}", "--assay-no-cache")

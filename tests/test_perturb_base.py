@@ -85,6 +85,7 @@ def test_global_random_state_is_left_untouched():
     assert random.random() == expected_py and np.random.random() == expected_np
 
 
+@pytest.mark.slow  # a second Python process
 def test_results_are_the_same_in_another_process():
     code = (
         "import json; import assay.perturb as perturb\n"

@@ -226,6 +226,7 @@ def test_unknown_model_label_at_run_time(pytester):
     result.stdout.fnmatch_lines(["*label 'happy' is not one of the model's labels*"])
 
 
+@pytest.mark.slow  # pytest-xdist workers
 def test_xdist_report_covers_every_item(suite):
     pytest.importorskip("xdist")
     result = suite.runpytest("-n", "2", "--assay-report=r.json", "--junitxml=r.xml")

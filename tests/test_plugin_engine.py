@@ -13,6 +13,7 @@ test_shout = INV(["the flight was great", "bad food"], lambda s: [s + "!"], max_
 '''
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_missing_model_is_one_error_on_every_item(pytester, tmp_path):
     pytester.makepyfile(test_suite=SUITE)
     missing = tmp_path / "no-such-checkpoint"
@@ -27,6 +28,7 @@ def test_missing_model_is_one_error_on_every_item(pytester, tmp_path):
     assert all(str(missing) in t["error"] for t in report["tests"])
 
 
+@pytest.mark.slow  # real pytest sessions in subprocesses
 def test_second_run_is_served_from_the_cache_and_clear_empties_it(pytester, tmp_path):
     model = save_bert(tmp_path / "tiny", seed=5)
     pytester.makepyfile(test_suite=SUITE)
@@ -50,6 +52,7 @@ def test_second_run_is_served_from_the_cache_and_clear_empties_it(pytester, tmp_
     assert edited["predicted"] == 1 and edited["cache_hits"] == unique_inputs
 
 
+@pytest.mark.slow  # a real pytest session in a subprocess
 def test_explain_adds_top_tokens_to_the_message_and_report(pytester, tmp_path):
     model = save_bert(tmp_path / "tiny", seed=5)
     pytester.makepyfile(test_suite='''

@@ -92,6 +92,7 @@ def _reference_bracket(b: int, c: int) -> tuple[Fraction, Fraction]:
 
 def _assert_matches_reference(b: int, c: int) -> None:
     p = mcnemar_exact(b, c)
+    assert p == mcnemar_exact(c, b)
     low, high = _reference_bracket(b, c)
     assert 0.0 <= p <= 1.0
     if high < Fraction(2) ** -1000:  # below the normal float range: only "tiny" can be asked for
@@ -103,7 +104,7 @@ def _assert_matches_reference(b: int, c: int) -> None:
 def test_mcnemar_exact_known_small_tables_are_exact():
     # Every table up to 60 pairs against the exact Fraction sum (1 - 1e-11 relative).
     for b in range(61):
-        for c in range(61):
+        for c in range(b, 61):
             _assert_matches_reference(b, c)
 
 
@@ -120,14 +121,12 @@ def test_mcnemar_exact_beyond_1023_pairs():
 @example((100_000, 0, 1_000))
 @example((100_000, 0, 5_000))
 @example((1_024, 0, 0))
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_mcnemar_exact_matches_fraction_reference(case):
     # n pairs split around the middle (where the p-value is not vanishingly small) or anywhere.
     n, anywhere, offset = case
-    near_middle = n // 2 - offset
-    for k in (near_middle, anywhere):
+    for k in (n // 2 - offset, anywhere):
         _assert_matches_reference(k, n - k)
-        _assert_matches_reference(n - k, k)
 
 
 def test_mcnemar_exact_very_large_counts_are_fast_and_sane():
