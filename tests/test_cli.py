@@ -45,7 +45,8 @@ def run_subprocess(argv: list[str]) -> subprocess.CompletedProcess:
 def files(tmp_path, bert_dir, bert_mlm_dir):
     data = tmp_path / "data.tsv"
     data.write_text("\n".join(ROWS) + "\n")
-    report = {"schema": "assay-report/1", "assay_version": "0", "created": "now", "seed": 0, "models": [],
+    report = {"schema": "assay-report/1", "assay_version": "0", "created": "now", "seed": 0, "complete": True,
+              "models": [],
               "summary": {}, "tests": [{"nodeid": "t.py::a[m]", "name": "a", "type": "MFT", "capability": "C",
                                         "model": "m", "outcome": "passed", "passed": True, "error": None,
                                         "failure_rate": 0.0, "failed": 0, "cases": 10, "fingerprint": "f",

@@ -32,7 +32,7 @@ def entry(name: str, model: str, outcomes: str, cases: object = None, **extra) -
 
 def report(model: str, tests: list[dict]) -> dict:
     return {"schema": "assay-report/1", "assay_version": "0.1.0", "created": "2026-01-01T00:00:00Z", "seed": 0,
-            "models": [{"name": model, "source": model, "fingerprint": "f", "labels": ["neg", "pos"], "stats": {}}],
+            "complete": True, "models": [{"name": model, "source": model, "fingerprint": "f", "labels": ["neg", "pos"], "stats": {}}],
             "summary": {"tests": len(tests)}, "tests": tests}
 
 

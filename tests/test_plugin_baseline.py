@@ -86,7 +86,8 @@ def test_unusable_baseline_is_one_clear_error(run, pytester, content, message):
 
 
 def test_baseline_from_another_suite_fails_the_run(run, pytester):
-    other = {"schema": "assay-report/1", "assay_version": "0.1.0", "created": "x", "seed": 0, "models": [],
+    other = {"schema": "assay-report/1", "assay_version": "0.1.0", "created": "x", "seed": 0, "complete": True,
+             "models": [],
              "summary": {}, "tests": [{"nodeid": "o.py::x[m]", "name": "test_other", "model": "demo", "type": "MFT",
                                        "capability": "C", "outcome": "passed", "failure_rate": 0.0, "failed": 0,
                                        "cases": 3, "fingerprint": "f", "outcomes": "PPP"}]}

@@ -2,20 +2,22 @@
 
 A baseline is a JSON report (schema ``assay-report/1``) written by ``--assay-report`` on the
 release you compare against. Each current test is matched with its baseline twin by test name and
-model name; its cases are paired by position when both runs generated the same cases (same
+model name (and by file, where one name is used in several files); its cases are paired by position when both runs generated the same cases (same
 ``fingerprint``), and the exact McNemar test on the discordant pairs decides whether a change in
 failure rate is more than noise. See docs/baseline.md.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping
 
 from .errors import BaselineError
+from .report.format import p_value, points
+from .report.load import read_report, validate_report
+from .report.record import SCHEMA
 from .stats import mcnemar_exact
 
 __all__ = [
@@ -26,12 +28,11 @@ __all__ = [
     "compare_reports",
     "compare_test",
     "load_baseline",
+    "read_report",
     "validate_report",
 ]
 
-SCHEMA = "assay-report/1"
 STATUSES = ("regressed", "improved", "unchanged", "not_comparable", "new")
-_FIX = "regenerate it with `pytest SUITE --assay-report {path}` on the release you compare against"
 
 
 @dataclass(frozen=True)
@@ -113,13 +114,14 @@ def compare_test(
     if pairs == 0 or delta is None:
         return Comparison("unchanged", "no case applicable in both runs", **base)
     if delta > max_regression and p < alpha:
-        return Comparison("regressed", f"failure rate {_points(delta)}, significant (p={p:.2g})", **base)
+        return Comparison("regressed", f"failure rate {points(delta)}, significant (p={p_value(p)})", **base)
     if delta < -max_regression and p < alpha:
-        return Comparison("improved", f"failure rate {_points(delta)}, significant (p={p:.2g})", **base)
+        return Comparison("improved", f"failure rate {points(delta)}, significant (p={p_value(p)})", **base)
     if abs(delta) <= max_regression:
-        why = f"failure rate {_points(delta)}, within the ±{max_regression * 100:.1f} pp allowed"
+        why = f"failure rate {points(delta)}, within the ±{points(max_regression, signed=False)} allowed"
     else:
-        why = f"failure rate {_points(delta)}, not significant (p={p:.2g} >= {alpha:g}, {b + c} discordant pair{'s' * (b + c != 1)})"
+        why = (f"failure rate {points(delta)}, not significant (p={p_value(p)} >= {alpha:g}, "
+               f"{b + c} discordant pair{'s' * (b + c != 1)})")
     return Comparison("unchanged", why, **base)
 
 
@@ -135,10 +137,6 @@ def discordant_counts(old: str, new: str) -> tuple[int, int, int]:
         elif before == "F" and after == "P":
             c += 1
     return b, c, pairs
-
-
-def _points(delta: float) -> str:
-    return f"{delta * 100:+.1f} pp"
 
 
 def _rate(test: Mapping[str, Any]) -> float | None:
@@ -162,18 +160,18 @@ class Baseline:
         self.report = report
         self.tests: list[Mapping[str, Any]] = list(report.get("tests", []))
         self.models: list[str] = _model_names(report)
-        self._by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
-        self._by_name: dict[str, Mapping[str, Any]] = {}
+        self._by_key: dict[tuple[Any, Any], list[Mapping[str, Any]]] = {}
+        self._by_name: dict[Any, list[Mapping[str, Any]]] = {}
         for test in self.tests:
-            self._by_key.setdefault((test.get("name"), test.get("model")), test)
-            self._by_name.setdefault(test.get("name"), test)
+            self._by_key.setdefault((test.get("name"), test.get("model")), []).append(test)
+            self._by_name.setdefault(test.get("name"), []).append(test)
 
     @property
     def names(self) -> set[str]:
         return {t.get("name") for t in self.tests}
 
     def lookup(
-        self, name: str, model: str, *, run_models: Collection[str] | None = None
+        self, name: str, model: str, *, run_models: Collection[str] | None = None, nodeid: str | None = None
     ) -> dict[str, Any] | None:
         """The baseline entry of test ``name`` on ``model``, or ``None``.
 
@@ -181,13 +179,14 @@ class Baseline:
         ``model`` is not among the baseline's models, the test name alone decides — provided the
         current run also has one model (``run_models``; ``None`` means a one-model run). So
         ``pytest --assay-model ./candidate`` compares against a baseline made with ``./release``.
+        Where several files use the name, the file of ``nodeid`` picks the twin.
         """
-        found = self._by_key.get((name, model))
+        found = _pick(self._by_key.get((name, model)), nodeid)
         if found is not None:
             return dict(found)
         single_run = run_models is None or len(set(run_models)) == 1
         if len(self.models) == 1 and model not in self.models and single_run:
-            found = self._by_name.get(name)
+            found = _pick(self._by_name.get(name), nodeid)
             if found is not None:
                 return dict(found)
         return None
@@ -209,7 +208,8 @@ class Baseline:
         """One comparison per test of ``report``, in report order."""
         run_models = _model_names(report) or sorted({t.get("model") for t in report.get("tests", [])})
         return [
-            compare_test(test, self.lookup(test.get("name"), test.get("model"), run_models=run_models),
+            compare_test(test, self.lookup(test.get("name"), test.get("model"), run_models=run_models,
+                                           nodeid=test.get("nodeid")),
                          max_regression=max_regression, alpha=alpha)
             for test in report.get("tests", [])
         ]
@@ -227,6 +227,20 @@ def compare_reports(
     return Baseline(old).compare(new, max_regression=max_regression, alpha=alpha)
 
 
+def _pick(candidates: list[Mapping[str, Any]] | None, nodeid: str | None) -> Mapping[str, Any] | None:
+    """The one candidate, or the one from the file of ``nodeid`` when several files use the name."""
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    same_file = [c for c in candidates if _file_of(c.get("nodeid")) == _file_of(nodeid)]
+    return same_file[0] if len(same_file) == 1 else None
+
+
+def _file_of(nodeid: object) -> str | None:
+    return nodeid.split("::", 1)[0] if isinstance(nodeid, str) else None
+
+
 def _model_names(report: Mapping[str, Any]) -> list[str]:
     models = report.get("models") or []
     names = [m.get("name") for m in models if isinstance(m, Mapping) and m.get("name")]
@@ -240,51 +254,6 @@ def _preview(names: Iterable[str], limit: int = 3) -> str:
     shown = ", ".join(ordered[:limit])
     more = f" and {len(ordered) - limit} more" if len(ordered) > limit else ""
     return f"{shown}{more}"
-
-
-def validate_report(data: object, path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Check that ``data`` is an assay report of the schema this version reads; return it."""
-    if not isinstance(data, dict) or "schema" not in data:
-        raise BaselineError(
-            f"{path} is not an assay report (no \"schema\" field): pass a file written by --assay-report"
-        )
-    schema = data["schema"]
-    if schema != SCHEMA:
-        if isinstance(schema, str) and schema.startswith("assay-report/"):
-            raise BaselineError(
-                f"{path} has schema {schema!r} but this assay reads {SCHEMA!r}: "
-                + _FIX.format(path=path)
-            )
-        raise BaselineError(
-            f"{path} is not an assay report (schema {schema!r}): pass a file written by --assay-report"
-        )
-    tests = data.get("tests")
-    if not isinstance(tests, list) or not all(isinstance(t, dict) and "name" in t for t in tests):
-        raise BaselineError(f"{path} has no valid \"tests\" list: " + _FIX.format(path=path))
-    return data
-
-
-def read_report(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and validate a JSON report, raising BaselineError with a one-line fix on any problem."""
-    p = Path(path)
-    if not p.exists():
-        raise BaselineError(f"{p} does not exist: " + _FIX.format(path=p))
-    if not p.is_file():
-        raise BaselineError(f"{p} is not a file: pass the JSON file written by --assay-report")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{p} cannot be read ({type(exc).__name__}): " + _FIX.format(path=p)) from None
-    if not text.strip():
-        raise BaselineError(f"{p} is empty: " + _FIX.format(path=p))
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BaselineError(
-            f"{p} is not valid JSON (truncated or corrupted: {exc.msg} at line {exc.lineno}): "
-            + _FIX.format(path=p)
-        ) from None
-    return validate_report(data, p)
 
 
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:

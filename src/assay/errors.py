@@ -27,8 +27,16 @@ class PredictionError(AssayError):
     """A model returned something unusable: NaN, wrong shape, probabilities that do not sum to 1."""
 
 
-class BaselineError(AssayError):
-    """A baseline report is missing, truncated, or from another schema version."""
+class ReportError(AssayError):
+    """A JSON report cannot be used (as a baseline or by ``assay compare``): missing, truncated, of
+    another schema version, with fields of the wrong type, or incomplete."""
+
+
+BaselineError = ReportError  # the name from before reports were also read by ``assay compare``
+
+
+class ReportValueError(AssayError):
+    """A figure a test reports is NaN or infinite: the test cannot be judged on it."""
 
 
 class OptionalDataMissing(DeclarationError):

@@ -13,6 +13,7 @@ from .errors import AssayError, NoApplicableCase
 from .expect import FAIL, NA, PASS, Verdict
 from .inputs import Input, render, to_json
 from .probabilities import checked_probabilities
+from .report.format import percent
 from .stats import wilson_interval
 
 
@@ -87,8 +88,8 @@ class TestResult:
     def headline(self) -> str:
         """``MFT Negation: 12.4% failed (62/500), allowed 5%``."""
         return (
-            f"{self.test_type} {self.capability}: {_pct(self.failure_rate)} failed "
-            f"({self.failed}/{self.applicable}), allowed {_pct(self.max_failure_rate)}"
+            f"{self.test_type} {self.capability}: {percent(self.failure_rate, trim=True)} failed "
+            f"({self.failed}/{self.applicable}), allowed {percent(self.max_failure_rate, trim=True)}"
         )
 
     def case_dict(self, index: int) -> dict[str, Any]:
@@ -129,11 +130,6 @@ class TestResult:
             "by_perturbation": self.by_perturbation(),
             "extra": self.extra,
         }
-
-
-def _pct(rate: float) -> str:
-    text = f"{rate * 100:.1f}"
-    return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
 ProbsFor = Callable[[Input], np.ndarray]
@@ -188,7 +184,7 @@ def failure_message(result: TestResult, k: int = 5) -> str:
     by_pert = result.by_perturbation()
     if len(by_pert) > 1:
         lines.append("by perturbation: " + ", ".join(
-            f"{name}: {_pct(v['failure_rate'])} of {v['cases']} flipped" for name, v in by_pert.items()))
+            f"{name}: {percent(v['failure_rate'], trim=True)} of {v['cases']} flipped" for name, v in by_pert.items()))
     return "\n".join(lines)
 
 

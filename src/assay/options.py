@@ -68,6 +68,9 @@ def add_comparison_options(addoption: AddOption, prefix: str = "") -> None:
               help="largest rise in failure rate tolerated, a fraction in [0, 1) (default 0.02 = 2 points)")
     addoption(f"--{prefix}alpha", default=0.05, type=valid.ALPHA, metavar="P",
               help="significance level of the exact McNemar test, in (0, 1) (default 0.05)")
+    addoption(f"--{prefix}allow-incomplete", action="store_true",
+              help="use a report whose run did not finish (interrupted, stopped by -x, killed) anyway: "
+                   "it lacks tests, so by default it is refused")
 
 
 @dataclass(frozen=True)

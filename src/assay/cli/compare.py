@@ -1,7 +1,8 @@
 """``assay compare OLD.json NEW.json``: gate a release on two JSON reports.
 
 Exit status: 0 when no test regressed, 1 when at least one did, 2 when an input cannot be used
-(missing, truncated, another schema, or a report of another suite).
+(missing, truncated, another schema, fields of the wrong type, incomplete, or a report of another
+suite).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import Any, TextIO
 
 from assay import _validate as valid
 from assay.atomic import write_json_atomic
-from assay.baseline import Baseline, Comparison, read_report
+from assay.baseline import Baseline, Comparison
 from assay.cli import FAILED, OK
 from assay.errors import BaselineError
 from assay.options import add_comparison_options
+from assay.report.format import ARROWS, delta, p_value, percent
+from assay.report.load import read_report, require_complete
 
 COMPARE_SCHEMA = "assay-compare/1"
 
@@ -28,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     old, new = read_report(args.old), read_report(args.new)
+    if not args.allow_incomplete:
+        require_complete(old, args.old, "--allow-incomplete")
+        require_complete(new, args.new, "--allow-incomplete")
     baseline = Baseline(old, args.old)
     mismatch = baseline.suite_mismatch(t.get("name") for t in new.get("tests", []))
     if mismatch:
@@ -65,27 +71,7 @@ def _arrows(stream: TextIO) -> tuple[str, str]:
         "↑↓".encode(getattr(stream, "encoding", None) or "utf-8")
     except (UnicodeEncodeError, LookupError):
         return "^", "v"
-    return "↑", "↓"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def format_delta(delta: float | None, arrows: tuple[str, str] = ("↑", "↓")) -> str:
-    """``↑ +4.0 pp`` / ``↓ -3.0 pp`` / ``= 0.0 pp`` — percentage points of failure rate."""
-    if delta is None:
-        return "-"
-    points = delta * 100
-    if abs(points) < 0.05:
-        return "= 0.0 pp"
-    return f"{arrows[0] if points > 0 else arrows[1]} {points:+.1f} pp"
-
-
-def format_p(p: float | None) -> str:
-    if p is None:
-        return "-"
-    return f"{p:.2g}" if p >= 0.001 else f"{p:.1e}"
+    return ARROWS
 
 
 def _needs_reason(v: Comparison) -> bool:
@@ -95,12 +81,12 @@ def _needs_reason(v: Comparison) -> bool:
     return v.status == "unchanged" and v.delta is not None and abs(v.delta) > v.max_regression
 
 
-def format_table(verdicts: list[Comparison], *, arrows: tuple[str, str] = ("↑", "↓")) -> str:
+def format_table(verdicts: list[Comparison], *, arrows: tuple[str, str] = ARROWS) -> str:
     header = ("test", "model", "old rate", "new rate", "delta", "p-value", "status")
     rows = [
         (
-            v.name or "?", v.model or "?", _pct(v.previous_rate), _pct(v.current_rate),
-            format_delta(v.delta, arrows), format_p(v.p_value),
+            v.name or "?", v.model or "?", percent(v.previous_rate, missing="-"),
+            percent(v.current_rate, missing="-"), delta(v.delta, arrows, missing="-"), p_value(v.p_value, missing="-"),
             f"{v.status}: {v.reason}" if _needs_reason(v) else v.status,
         )
         for v in verdicts
