@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from markupsafe import escape
 from hypothesis import strategies as st
 
 from assay.baseline import Comparison, compare_test
@@ -113,8 +114,8 @@ def test_page_is_self_contained_and_escaped():
     assert [t for t, _ in elements.tags if t in ("link", "iframe", "object", "embed")] == []
     assert not re.search(r"https?://", page)
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
-    assert "&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt;" in page
-    assert html.escape(XSS_MODEL) in page and "typos&lt;/td&gt;" in page
+    assert "&lt;img src=x onerror=&#34;window.__pwned = 2&#34;&gt;" in page
+    assert str(escape(XSS_MODEL)) in page and "typos&lt;/td&gt;" in page
     assert "PredictionError: NaN &lt;b&gt;bold&lt;/b&gt;" in page
     csp = next(a["content"] for t, a in elements.tags if a.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp
@@ -143,7 +144,7 @@ def test_rate_colours_run_from_green_to_red():
 
 def test_failing_examples_highlight_changed_words_and_attributions():
     page = render_html(sample_report())
-    assert '<mark class="ins">&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt; great</mark> flight' in page
+    assert '<mark class="ins">&lt;img src=x onerror=&#34;window.__pwned = 2&#34;&gt; great</mark> flight' in page
     assert '<mark class="del">The</mark>' in page      # what the perturbation removed from the original
     assert '<mark class="ins">not</mark>' in page      # DIR: the added negation
     assert '<mark class="ins">teh</mark>' in page and '<span class="sep">‖</span>' in page  # pair inputs, per side
@@ -185,14 +186,21 @@ def test_word_diff_keeps_both_texts(original, changed):
         assert "<mark" not in left + right
 
 
-def test_write_html_is_atomic(tmp_path):
+def test_write_html_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "r.html"
     write_html(sample_report(), path)
     before = path.read_bytes()
     broken = sample_report()
-    broken["tests"][1]["failing_cases"] = 7  # not a list: rendering fails before anything is written
-    with pytest.raises(TypeError):
-        write_html(broken, path)
+    broken["tests"][1]["failing_cases"] = 7  # not a list: shown without examples, never a crash
+    assert "typos" in render_html(broken)
+    import assay.report.html as html_report
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("matplotlib broke")
+
+    monkeypatch.setattr(html_report, "heatmap_png", fail)  # rendering fails before anything is written
+    with pytest.raises(RuntimeError):
+        write_html(sample_report(), path)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["r.html"]
 
 
