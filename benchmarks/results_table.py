@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--by-capability", action="store_true", help="one row per capability (for the README)")
     args = parser.parse_args()
     report = json.load(open(args.report, encoding="utf-8"))
+    report["tests"] = [r for r in report["tests"] if r.get("model") is not None]  # collection errors: no model
     models = args.models or [m["name"] for m in report["models"]]
     if args.by_capability:
         by_capability(report, models)

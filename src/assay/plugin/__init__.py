@@ -2,8 +2,8 @@
 :class:`assay.plugin.session.AssaySession`.
 
 The session is built in ``pytest_configure`` and kept in ``config.stash``; on the controller (or the
-only process) a reporter is registered that gathers the records and writes the reports, and both
-are removed again in ``pytest_unconfigure``.
+only process) a :class:`~assay.plugin.reporting.Reporter` is registered that gathers the records and
+writes the reports, and both are removed again in ``pytest_unconfigure`` (as pytest's junitxml does).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from assay.errors import AssayError, ModelUnavailable
 from assay.plugin.collect import AssaySuiteFile, items_for
 from assay.plugin.items import AssayItem
 from assay.plugin.options import OPTIONS, AssayOptions, add_options
+from assay.plugin.reporting import Reporter, attach
 from assay.plugin.session import AssaySession
 from assay.plugin.state import SESSION, state
 from assay.yaml_suite import is_suite_file
@@ -38,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = AssaySession(config, options)
     config.stash[SESSION] = session
     if not session.is_worker:
-        config.pluginmanager.register(_Reporter(config), _REPORTER)
+        config.pluginmanager.register(Reporter(config, options), _REPORTER)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -86,29 +87,5 @@ def assay_model(request: pytest.FixtureRequest, assay_models):
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if isinstance(item, AssayItem):
-        state(item.config).attach(item, call, report)
+        attach(item, call, report)
     return report
-
-
-class _Reporter:
-    """Runs on the controller (or the only process): gathers records, writes reports."""
-
-    def __init__(self, config: pytest.Config):
-        self.config = config
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        state(self.config).collect_report(report)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        state(self.config).finish(session)
-
-    def pytest_terminal_summary(self, terminalreporter) -> None:
-        st = state(self.config)
-        if not st.records and not st.messages:
-            return
-        from assay.report.terminal import summary_lines
-
-        terminalreporter.section("assay summary")
-        width = max(80, min(terminalreporter._tw.fullwidth, 120))
-        for line in summary_lines(st.records.values(), width=width) + st.messages:
-            terminalreporter.write_line(line)

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Sequence
 import pytest
 
 from assay.declarations import AssayTest
-from assay.errors import AssayError, OptionalDataMissing
+from assay.errors import AssayError, DeclarationError, OptionalDataMissing
 from assay.plugin.items import AssayItem
 from assay.plugin.state import state
 from assay.yaml_suite import read_suite
@@ -27,6 +27,7 @@ def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[
     try:
         decl = bind(decl, st.mlm, st.mlm_options)  # {mask} templates and masked-LM perturbations
         decl.validate(known_labels)
+        _claim_name(parent, str(decl.name))
     except AssayError as exc:
         return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
     if st.seed:
@@ -37,6 +38,19 @@ def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[
         for part in parts:
             out.append(AssayItem.create(parent, decl, spec.name, part))
     return out
+
+
+_NAMES = pytest.StashKey[set]()
+
+
+def _claim_name(parent: pytest.Collector, name: str) -> None:
+    """Names key the reports and the baseline: one file may not use a name twice."""
+    module = parent if isinstance(parent, pytest.File) else (parent.getparent(pytest.File) or parent)
+    names = module.stash.setdefault(_NAMES, set())
+    if name in names:
+        raise DeclarationError(f"two tests in this file are named {name!r}: rename one (the reports and the "
+                               "baseline match tests by name)")
+    names.add(name)
 
 
 class AssaySuiteFile(pytest.File):

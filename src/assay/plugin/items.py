@@ -1,4 +1,9 @@
-"""The pytest item that runs one declaration (or one layer / head of a sweep) against one model."""
+"""The pytest item that runs one declaration (or one layer / head of a sweep) against one model.
+
+Its setup evaluates (generates the cases, predicts, applies the expectation: anything that stops
+this is pytest's ERROR, "could not judge"); its call judges (the failure rate against the threshold
+and the baseline: pytest's FAILED, "judged and failed").
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import re
 from typing import Any
 
 import pytest
-from _pytest.fixtures import TopRequest
 
 from assay.declarations import AssayTest
 from assay.errors import AssayError, AssayFailure
@@ -27,14 +31,12 @@ class AssayItem(pytest.Item):
         self.decl = decl
         self.model_name = model_name
         self.part = part
-        self.assay_result: dict[str, Any] | None = None
+        self.assay_result: dict[str, Any] | None = None  # the JSON record, made in setup
+        self.assay_evaluation: Any = None  # the TestResult it was made from
         # Fixture support (the model comes from the overridable ``assay_model`` fixture).
         self.obj = None
-        fm = self.session._fixturemanager
-        self._fixtureinfo = fm.getfixtureinfo(node=self, func=None, cls=None)
-        self.fixturenames = self._fixtureinfo.names_closure
         self.funcargs: dict[str, Any] = {}
-        self._request = TopRequest(self, _ispytest=True)  # type: ignore[arg-type]
+        self._request = _fixture_request(self)
         for marker in (decl.test_type.lower(), capability_marker(decl.capability), "assay"):
             _ensure_marker(self.config, marker, decl.capability)
             self.add_marker(marker)
@@ -54,26 +56,36 @@ class AssayItem(pytest.Item):
         return f"{self.decl.name}[{self.part}]" if self.part else str(self.decl.name)
 
     def setup(self) -> None:
-        self._request._fillfixtures()
-        # Resolve the model here, so that a model that cannot load is a setup error of every item.
-        self._request.getfixturevalue("assay_model")
+        for name in self.fixturenames:
+            self.funcargs[name] = self._request.getfixturevalue(name)
+        # The model is resolved here, so a model that cannot load is a setup error of every item;
+        # so is anything else that stops the item from being judged.
+        state(self.config).evaluate_item(self, self._request.getfixturevalue("assay_model"))
 
     def runtest(self) -> None:
-        state(self.config).run_item(self)
+        state(self.config).judge_item(self, self._request.getfixturevalue("assay_model"))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None):  # type: ignore[override]
+        # Setup errors get the same one line: the plugin's pytest_runtest_makereport sets it.
         if isinstance(excinfo.value, (AssayFailure, AssayError)):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
-    def _repr_failure_py(self, excinfo, style=None):  # type: ignore[override]
-        # Setup errors (a model that cannot load) are rendered here rather than by repr_failure.
-        if isinstance(excinfo.value, AssayError):
-            return str(excinfo.value)
-        return super()._repr_failure_py(excinfo, style=style)
-
     def reportinfo(self):
         return self.path, None, f"{self.decl.test_type} {self.name}"
+
+
+def _fixture_request(item: pytest.Item) -> pytest.FixtureRequest:
+    """The one place assay uses pytest's private API. pytest has no public way to give fixtures to
+    an item that is not a Python function (pytest-dev/pytest#2471); this is what its own ``Function``
+    does: resolve the fixture closure of the item and make a request for it. Tested on pytest 8.0
+    and the newest pytest in CI (.ci/run)."""
+    from _pytest.fixtures import TopRequest
+
+    info = item.session._fixturemanager.getfixtureinfo(node=item, func=None, cls=None)
+    item._fixtureinfo = info  # type: ignore[attr-defined]  # read by pytest's --fixtures-per-test, setuponly
+    item.fixturenames = info.names_closure  # type: ignore[attr-defined]
+    return TopRequest(item, _ispytest=True)  # type: ignore[arg-type]
 
 
 def _ensure_marker(config: pytest.Config, name: str, capability: str) -> None:

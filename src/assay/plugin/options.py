@@ -70,6 +70,8 @@ class AssayOptions:
     baseline: str | None
     max_regression: float
     alpha: float
+    allow_incomplete: bool
+    """``--assay-allow-incomplete``: accept a baseline whose run did not finish."""
     examples: int
     explain: int
     seed: int
@@ -99,6 +101,7 @@ class AssayOptions:
             baseline=option.assay_baseline,
             max_regression=option.assay_max_regression,
             alpha=option.assay_alpha,
+            allow_incomplete=option.assay_allow_incomplete,
             examples=option.assay_examples,
             explain=option.assay_explain,
             seed=option.assay_seed,

@@ -1,4 +1,4 @@
-"""The state of one pytest session: models, shared predictions, results and reports.
+"""The state of one pytest session: models, shared predictions, and running each item.
 
 The plugin's hooks (:mod:`assay.plugin`) stay a few lines each and hand over to this object, which is
 kept in ``config.stash`` rather than in module globals (see :mod:`assay.plugin.state`).
@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from assay.errors import AssayError, AssayFailure
+from assay.errors import AssayError, AssayFailure, ReportValueError
 from assay.judge import TestResult, evaluate, failure_message
 from assay.plugin.items import AssayItem
 from assay.plugin.models import ModelRegistry
 from assay.plugin.options import AssayOptions
-from assay.plugin.predictions import PredictionStore, model_notices, same_model
+from assay.plugin.predictions import PredictionStore, same_model
+from assay.report.record import finite_copy, non_finite
 
 JUNIT_PROPERTIES = ("test_type", "capability", "failure_rate", "failed", "cases", "ci_low", "ci_high",
                     "max_failure_rate", "seed", "model")
@@ -35,20 +36,21 @@ class AssaySession:
         self.explain = options.explain
         self.stores: dict[str, PredictionStore] = {}
         self.unshared: set[str] = set()  # model names whose assay_model fixture gave a new object per test
-        self.records: dict[str, dict[str, Any]] = {}
         self.is_worker = hasattr(config, "workerinput")
         self.baseline = None
         self.head_cache: dict[Any, Any] = {}
-        self.messages: list[str] = []
         if options.cache_clear and not self.is_worker:
             from assay.engine.cache import PredictionCache
 
             PredictionCache(options.cache_dir).clear()
         if options.baseline:
             from assay.baseline import load_baseline
+            from assay.report.load import require_complete
 
             try:
                 self.baseline = load_baseline(options.baseline)
+                if not options.allow_incomplete:
+                    require_complete(self.baseline.report, options.baseline, "--assay-allow-incomplete")
             except AssayError as exc:
                 raise pytest.UsageError(str(exc)) from None
 
@@ -92,8 +94,9 @@ class AssaySession:
                     continue  # that item reports its own error when it runs
         return inputs
 
-    def run_item(self, item: AssayItem) -> None:
-        model = self.model_for(item)
+    def evaluate_item(self, item: AssayItem, model: Any) -> None:
+        """The item's setup: cases, predictions, verdicts, figures and the baseline comparison, kept
+        as its record. Anything raised here is pytest's ERROR: the item could not be judged."""
         decl = item.decl
         truncated = None  # inputs cut to the model's token limit; None where the model does not say
         if hasattr(decl, "run_check"):
@@ -109,26 +112,36 @@ class AssaySession:
                 result.extra["search"] = search_counterexamples(decl, store, store.labels)
         record = self._record(item, result, model)
         record["truncated"] = truncated
+        comparison = record.get("baseline")
+        if comparison and comparison.get("status") == "regressed":
+            record.update(outcome="failed", passed=False)
+        item.assay_result = record
+        item.assay_evaluation = result
+        for key in JUNIT_PROPERTIES:
+            item.user_properties.append((key, record["type"] if key == "test_type" else record[key]))
+        for key, value in record.get("junit_extra", {}).items():
+            item.user_properties.append((key, value))
+
+    def judge_item(self, item: AssayItem, model: Any) -> None:
+        """The item's call: raise :class:`AssayFailure` (pytest's FAILED) when the evaluated item
+        failed its threshold or regressed against the baseline."""
+        record, result = item.assay_result, item.assay_evaluation
+        if record is None or result is None or record["outcome"] != "failed":
+            return
         message = failure_message(result, self.examples)
         if result.extra.get("search"):
             from assay.search import format_counterexamples
 
             message += "\n" + format_counterexamples(result.extra["search"])
-        failed = not result.passed
-        if failed and self.explain and decl.test_type != "HEADS":
-            message += self._explain(result, model, record)
+        if not result.passed and self.explain and item.decl.test_type != "HEADS":
+            try:
+                message += self._explain(result, model, record)
+            except AssayError as exc:  # the verdict stands; only its explanation is missing
+                message += f"\n(no explanations: {exc})"
         comparison = record.get("baseline")
         if comparison and comparison.get("status") == "regressed":
-            failed = True
-            record.update(outcome="failed", passed=False)
             message = f"regressed against the baseline: {comparison.get('reason', '')}\n" + message
-        item.assay_result = record
-        for key in JUNIT_PROPERTIES:
-            item.user_properties.append((key, record["type"] if key == "test_type" else record[key]))
-        for key, value in record.get("junit_extra", {}).items():
-            item.user_properties.append((key, value))
-        if failed:
-            raise AssayFailure(message)
+        raise AssayFailure(message)
 
     def _record(self, item: AssayItem, result: TestResult, model: Any) -> dict[str, Any]:
         record = result.to_dict()
@@ -141,9 +154,15 @@ class AssaySession:
         if self.baseline is not None:
             from assay.baseline import compare_test
 
-            previous = self.baseline.lookup(record["name"], record["model"], run_models=[s.name for s in self.specs])
+            previous = self.baseline.lookup(record["name"], record["model"], run_models=[s.name for s in self.specs],
+                                            nodeid=record["nodeid"])
             record["baseline"] = compare_test(record, previous, max_regression=self.options.max_regression,
                                               alpha=self.options.alpha).to_dict()
+        problems: list[str] = []
+        finite_copy({k: v for k, v in record.items() if k != "model_info"}, "", problems)
+        if problems:
+            raise ReportValueError(f"{item.test_name}: {non_finite(problems)}, so it cannot be judged; "
+                                   f"check model {item.model_name!r} for NaN outputs")
         return record
 
     def _explain(self, result: TestResult, model: Any, record: dict[str, Any]) -> str:
@@ -167,49 +186,6 @@ class AssaySession:
             lines.append(f"  {inp!r}")
             lines.extend("    " + line for line in format_top_tokens(expl).splitlines())
         return "\n" + "\n".join(lines)
-
-    # -- reporting (controller side) -------------------------------------------------------
-    def attach(self, item: AssayItem, call: pytest.CallInfo, report: pytest.TestReport) -> None:
-        """Put the item's JSON record on its report, so it travels back from xdist workers."""
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            record = item.assay_result
-            if record is None or (call.excinfo is not None and not isinstance(call.excinfo.value, AssayFailure)):
-                record = dict(identity(item), **(record or {}))
-                if report.skipped:
-                    record.update(outcome="skipped", error=None, passed=None)
-                else:
-                    error = call.excinfo.value if call.excinfo is not None else None
-                    record.update(outcome="error", passed=False,
-                                  error=str(error) if isinstance(error, AssayError) else repr(error))
-            report.assay = record  # type: ignore[attr-defined]
-
-    def collect_report(self, report: pytest.TestReport) -> None:
-        record = getattr(report, "assay", None)
-        if record is not None:
-            self.records[record["nodeid"]] = record
-
-    def finish(self, session: pytest.Session) -> None:
-        """Write the reports and check the baseline covered this suite (controller only)."""
-        from assay.report import build_report, write_report
-
-        opts = self.options
-        if not self.records:
-            return
-        if self.baseline is not None:
-            mismatch = self.baseline.suite_mismatch([r["name"] for r in self.records.values()])
-            if mismatch:
-                self.messages.append(f"assay: ERROR {mismatch}")
-                session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        self.messages.extend(model_notices(self.records.values()))
-        report = build_report([dict(r) for r in self.records.values()], self.seed)
-        if opts.report:
-            write_report(report, opts.report)
-            self.messages.append(f"assay: wrote JSON report {opts.report}")
-        if opts.html:
-            from assay.report.html import write_html
-
-            write_html(report, opts.html)
-            self.messages.append(f"assay: wrote HTML report {opts.html}")
 
 
 def identity(item: AssayItem) -> dict[str, Any]:

@@ -94,6 +94,7 @@ class ItemRecord(TypedDict):
     failing_cases: NotRequired[list[CaseRecord]]
     by_perturbation: NotRequired[dict[str, PerturbationCell]]
     extra: NotRequired[dict[str, Any]]
+    truncated: NotRequired[int | None]
     baseline: NotRequired[ComparisonRecord]
 
 
