@@ -303,3 +303,14 @@ def test_plugin_summary_fits_an_80_column_terminal(pytester, monkeypatch):
     text = pytester.runpytest().stdout.str()
     summary = text[text.index("assay summary"):].splitlines()[1:]
     assert all(len(line) <= 80 for line in summary), "\n".join(summary)
+
+
+def test_the_reporter_and_the_session_leave_with_pytest_unconfigure(pytester):
+    from assay.plugin.state import SESSION
+
+    pytester.makeconftest(FAKE_MODEL)
+    pytester.makepyfile(test_suite=SUITE)
+    recorder = pytester.inline_run()
+    (call,) = recorder.getcalls("pytest_unconfigure")
+    assert call.config.pluginmanager.get_plugin("assay-reporter") is None
+    assert SESSION not in call.config.stash
