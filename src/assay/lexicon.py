@@ -74,6 +74,24 @@ professions = (
 neutral_nouns = ("table", "window", "door", "bag", "ticket", "gate", "terminal", "receipt")
 
 
+# Words whose article does not follow the first letter.
+_AN_EXCEPTIONS = {"hour", "honest", "honour", "honor", "heir", "hourly", "honorable", "honourable"}
+_A_EXCEPTIONS = ("uni", "use", "usu", "eu", "one", "once", "ufo", "uk", "us ", "ubi", "ute")
+
+
+def article(word: str, capital: bool = False) -> str:
+    """``a`` or ``an`` for ``word``, by its sound where the spelling misleads."""
+    low = word.lower()
+    first = low.split()[0] if low.split() else low
+    if first in _AN_EXCEPTIONS:
+        art = "an"
+    elif low.startswith(_A_EXCEPTIONS):
+        art = "a"
+    else:
+        art = "an" if low[:1] in "aeiou" else "a"
+    return art.capitalize() if capital else art
+
+
 def names() -> list[str]:
     """The names of every built-in lexicon."""
     return sorted(k for k, v in globals().items() if isinstance(v, tuple) and not k.startswith("_"))

@@ -18,29 +18,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from . import lexicon as _lexicon
+from .lexicon import article  # noqa: F401  (documented here first; lives with the word lists)
 from .errors import DeclarationError
 from .inputs import Input
 
 _SLOT = re.compile(r"\{(?:(a|an|A|An):)?([A-Za-z_][A-Za-z0-9_]*)\}")
 _NUMBERED = re.compile(r"^(.*?[A-Za-z_])(\d+)$")
-# Words whose article does not follow the first letter.
-_AN_EXCEPTIONS = {"hour", "honest", "honour", "honor", "heir", "hourly", "honorable", "honourable"}
-_A_EXCEPTIONS = ("uni", "use", "usu", "eu", "one", "once", "ufo", "uk", "us ", "ubi", "ute")
 
 Example = tuple[Input, "frozenset[str] | None"]
-
-
-def article(word: str, capital: bool = False) -> str:
-    """``a`` or ``an`` for ``word``, by its sound where the spelling misleads."""
-    low = word.lower()
-    first = low.split()[0] if low.split() else low
-    if first in _AN_EXCEPTIONS:
-        art = "an"
-    elif low.startswith(_A_EXCEPTIONS):
-        art = "a"
-    else:
-        art = "an" if low[:1] in "aeiou" else "a"
-    return art.capitalize() if capital else art
 
 
 def slots_of(pattern: str) -> list[str]:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from assay.errors import DeclarationError
 from assay.inputs import Input
+from assay.lexicon import article
 
 if TYPE_CHECKING:  # pragma: no cover
     from assay.templates import Template
@@ -64,8 +65,6 @@ def mask_count(pattern: Input) -> int:
 
 
 def _article(word: str, option: str | None) -> str:
-    from assay.templates import article
-
     return f"{article(word, capital=option[0].isupper())} {word}" if option else word
 
 
@@ -84,7 +83,6 @@ def _contexts(template: "Template", pattern: Input, contexts: int) -> tuple[list
     """(context with MASK at each mask, the article each mask needs there) for every side and sample,
     and the first sample with its masks still marked (to show an example)."""
     from assay.mlm.model import MASK
-    from assay.templates import Template
 
     sides = _sides(pattern)
     options = [[m.group(1) for m in _masks(side)] for side in sides]
@@ -95,7 +93,8 @@ def _contexts(template: "Template", pattern: Input, contexts: int) -> tuple[list
         return _MASK.sub(lambda m: _MARK.format(next(counter)) if m.start() in marks else m.group(), side)
 
     base = tuple(skeleton(side) for side in sides)
-    sample = Template((base if len(base) > 1 else base[0],), template.slots, contexts, template.seed, None)
+    # type(template), not an import of assay.templates: that module imports this one.
+    sample = type(template)((base if len(base) > 1 else base[0],), template.slots, contexts, template.seed, None)
     sample.validate()
     out = []
     for filled, _labels in sample.examples():
@@ -123,8 +122,6 @@ def _example(marked: Input, pattern: Input, words: Sequence[str]) -> Input:
 
 def rank(template: "Template", pattern: Input, mlm: Any, *, top: int, contexts: int, beam: int) -> list[Suggestion]:
     """The ``top`` best fill-ins for the masks of ``pattern`` (see the module docstring)."""
-    from assay.templates import article
-
     scored, marked = _contexts(template, pattern, contexts)
     found = mlm.fill([text for text, _ in scored], beam=max(beam, top))
     width = mask_count(pattern)
@@ -175,22 +172,3 @@ def fill_patterns(template: "Template") -> tuple[Input, ...]:
             filled = tuple(_substitute(side, s.words) for side in _sides(pattern))
             out.append(filled if len(filled) > 1 else filled[0])
     return tuple(out)
-
-
-def suggest(pattern: Input, mlm: Any, *, top: int = 20, contexts: int = 10, seed: int = 0, beam: int = 50,
-            **slots: Sequence[str]) -> list[Suggestion]:
-    """Ranked fill-ins for the ``{mask}`` of ``pattern`` (CheckList's ``editor.suggest``).
-
-    ``slots`` fill the pattern's other slots (built-in lexicons are found by name); ``contexts``
-    combinations of them are drawn with ``seed`` and a fill-in is ranked by its mean log-probability.
-    """
-    from assay.mlm.loading import as_mlm
-    from assay.templates import template as make_template
-
-    t = make_template(pattern if isinstance(pattern, (str, tuple)) else tuple(pattern), seed=seed, **slots)
-    if not has_masks(t.patterns[0]):
-        raise DeclarationError(f"{t.patterns[0]!r} has no {{mask}} to fill: write {{mask}} where the model should suggest words")
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise DeclarationError(f"top={top!r} must be a positive integer")
-    t = replace(t, mask_contexts=contexts)
-    return rank(t, t.patterns[0], as_mlm(mlm), top=top, contexts=contexts, beam=beam)
