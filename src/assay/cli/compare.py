@@ -16,7 +16,7 @@ from assay.baseline import Baseline, Comparison
 from assay.cli import FAILED, OK
 from assay.errors import BaselineError
 from assay.options import add_comparison_options
-from assay.report.format import ARROWS, delta, p_value, percent
+from assay.report.format import ARROWS, delta, p_value, percent, points
 from assay.report.load import read_report, require_complete
 
 COMPARE_SCHEMA = "assay-compare/1"
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"\n{counts['regressed']} regressed, {counts['improved']} improved, {counts['unchanged']} unchanged, "
         f"{counts['not_comparable']} not comparable, {counts['new']} new "
-        f"(max regression {args.max_regression * 100:.1f} pp, alpha {args.alpha:g})",
+        f"(max regression {points(args.max_regression, signed=False)}, alpha {args.alpha:g})",
         file=out,
     )
     if missing:
