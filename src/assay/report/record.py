@@ -99,11 +99,20 @@ class ItemRecord(TypedDict):
 
 
 class ModelRecord(TypedDict):
+    """A model of the run; the Hugging Face adapter also says where and how it ran."""
+
     name: str
     source: NotRequired[str | None]
     fingerprint: NotRequired[str | None]
     labels: NotRequired[list[str]]
     stats: NotRequired[dict[str, Any]]
+    device: NotRequired[str | None]
+    dtype: NotRequired[str | None]
+    max_length: NotRequired[int | None]
+    batch_size: NotRequired[int | None]
+    backend: NotRequired[str | None]
+    notes: NotRequired[list[str]]
+    warnings: NotRequired[list[str]]
 
 
 class SessionRecord(TypedDict):
