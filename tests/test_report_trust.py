@@ -233,6 +233,7 @@ def test_a_deselected_run_is_complete_for_its_selection(pytester):
     assert report["complete"] is True and report["session"]["selected"] == report["session"]["run"] == 1
 
 
+@pytest.mark.slow
 def test_xdist_run_counts_every_item(pytester):
     pytest.importorskip("xdist")
     pytester.makeconftest(FAKE_MODEL)
