@@ -249,21 +249,6 @@ def test_fingerprint_is_stable_across_processes_and_tracks_every_file(tmp_path, 
     assert load_model(str(folder), cache_dir=False).fingerprint != here
 
 
-def test_xdist_workers_share_the_cpu_cores(monkeypatch):
-    from assay.engine.device import limit_threads_under_xdist, threads_per_worker
-
-    assert threads_per_worker(16, 4) == 4 and threads_per_worker(2, 4) == 1 and threads_per_worker(8, 0) == 8
-    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
-    assert limit_threads_under_xdist() is None
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "1000")
-    before = torch.get_num_threads()
-    try:
-        assert limit_threads_under_xdist() == 1 and torch.get_num_threads() == 1
-    finally:
-        torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("batch_size", [-5, 0, 2.5])
 def test_a_batch_size_that_is_not_a_positive_integer_is_refused(bert_dir, batch_size):
     """It used to run silently with a batch of 1."""

@@ -51,6 +51,7 @@ BAD_VALUES = [
     ("--assay-seed", "-3", "-3 is not a non-negative integer"),
     ("--assay-device", "gpu", "unknown device 'gpu'"),
     ("--assay-dtype", "int8", "unknown dtype 'int8'"),
+    ("--assay-backend", "tpu", "unknown backend 'tpu'; use auto, torch or onnx"),
     ("--assay-labels", "negative,,positive", "has an empty label"),
     ("--assay-labels", "LABEL_0=negative,positive", "not both"),
     ("--assay-neutral-band", "0.6,0.9", "0 <= LOW < 0.5 < HIGH <= 1"),

@@ -23,8 +23,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 __all__ = [
-    "ALPHA", "COUNT", "DEVICE_CHOICES", "DROP", "DTYPE_CHOICES", "MAX_REGRESSION", "NEUTRAL_BAND_RULE", "Number", "OPEN_FRACTION",
-    "POSITIVE_INT", "PROBABILITY", "RATE", "SEED", "STEP", "band_problem", "device", "dtype", "folder", "label_map", "neutral_band",
+    "ALPHA", "BACKEND_CHOICES", "COUNT", "DEVICE_CHOICES", "DROP", "DTYPE_CHOICES", "MAX_REGRESSION", "NEUTRAL_BAND_RULE", "Number", "OPEN_FRACTION",
+    "POSITIVE_INT", "PROBABILITY", "RATE", "SEED", "STEP", "backend", "band_problem", "device", "dtype", "folder", "label_map", "neutral_band",
     "output_file",
 ]
 
@@ -123,6 +123,17 @@ def dtype(text: str) -> str:
     name = text.strip().lower()
     if name not in DTYPE_CHOICES:
         raise argparse.ArgumentTypeError(f"unknown dtype {text!r}; use {', '.join(DTYPE_CHOICES[:-1])} or {DTYPE_CHOICES[-1]}")
+    return name
+
+
+BACKEND_CHOICES = ("auto", "torch", "onnx")
+
+
+def backend(text: str) -> str:
+    """How plain predictions run: ``torch``, ``onnx`` (ONNX Runtime on the CPU) or ``auto``."""
+    name = text.strip().lower()
+    if name not in BACKEND_CHOICES:
+        raise argparse.ArgumentTypeError(f"unknown backend {text!r}; use {', '.join(BACKEND_CHOICES[:-1])} or {BACKEND_CHOICES[-1]}")
     return name
 
 

@@ -1,6 +1,7 @@
 """Options shared by the pytest plugin and the ``assay`` commands, defined once.
 
-``add_engine_options(addoption, prefix)`` defines how a model is loaded and
+``add_engine_options(addoption, prefix)`` defines how a model is loaded, ``add_backend_option`` how
+its plain predictions run (the plugin only), and
 ``add_comparison_options(addoption, prefix)`` the thresholds of a baseline comparison, in the
 pattern of pytest-benchmark's ``add_display_options``: the plugin passes its option group and
 ``prefix="assay-"`` (``--assay-device``), a command passes its argparse parser and no prefix
@@ -60,6 +61,14 @@ def add_engine_options(addoption: AddOption, prefix: str = "") -> None:
               help="allow loading pickle (.bin) checkpoints, which can run code: only for files you trust")
     addoption(f"--{prefix}trust-remote-code", action="store_true",
               help="allow model code shipped with a checkpoint to run: only for checkpoints you trust")
+
+
+def add_backend_option(addoption: AddOption, prefix: str = "") -> None:
+    """How plain predictions run (the plugin; the commands run PyTorch: they mask heads, take gradients)."""
+    addoption(f"--{prefix}backend", default="auto", type=valid.backend, metavar="BACKEND",
+              help="how plain predictions run: torch, onnx (ONNX Runtime on the CPU in float32; needs assay[onnx]) "
+                   "or auto (the measured choice: torch today, see docs/performance.md); head checks and "
+                   "explanations always run PyTorch (default auto)")
 
 
 def add_comparison_options(addoption: AddOption, prefix: str = "") -> None:

@@ -8,8 +8,10 @@ probabilities never depends on which other inputs shared a batch. What is left r
 batches padded only to their longest member, and each finished batch goes to the cache at once, so a
 run killed halfway resumes where it stopped. Rows come back in the caller's order.
 
-The forward pass is a replaceable backend (:meth:`HFClassifier.set_backend`): any callable from a
-:class:`~assay.engine.batching.Batch` to float32 probabilities; its name keys the cache.
+The forward pass of plain predictions is a replaceable backend (:meth:`HFClassifier.set_backend`): any
+callable from a :class:`~assay.engine.batching.Batch` to float32 probabilities; its name keys the cache.
+Predictions under a head mask, or with hooks on the model, always run the PyTorch model
+(:attr:`HFClassifier.torch_forward`): masks and hooks act on its modules, which another backend does not run.
 """
 
 from __future__ import annotations
@@ -96,16 +98,27 @@ class HFClassifier(Checkpoint):
         self._token_types = accepts_token_types(model)
         self._raw_labels = [str(i) for i in range(int(model.config.num_labels))]
         self._memo: dict[bytes, np.ndarray] = {}
-        self.backend: Forward = TorchForward(model, device)
+        self.torch_forward = TorchForward(model, device)
+        self.backend: Forward = self.torch_forward
         self.backend_name = TorchForward.name
 
     # -- identity -----------------------------------------------------------------------------
     @property
     def cache_namespace(self) -> str:
         """What the cached probabilities depend on besides the input: weights, dtype, length limit, backend."""
-        text = (f"{self.fingerprint}|{str(self.dtype).replace('torch.', '')}|{self.max_length}|{self.device.type}"
-                f"|{self.backend_name}")
+        return self.namespace(self.backend_name)
+
+    def namespace(self, backend: str) -> str:
+        """The cache namespace of predictions made by ``backend``."""
+        text = f"{self.fingerprint}|{str(self.dtype).replace('torch.', '')}|{self.max_length}|{self.device.type}|{backend}"
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def forward_for(self, head_mask: torch.Tensor | None, hooked: bool) -> tuple[Forward, str]:
+        """The forward pass (and its name) for one call: the backend for plain predictions; PyTorch
+        under a head mask or foreign hooks, since both act on the PyTorch modules."""
+        if head_mask is None and not hooked:
+            return self.backend, self.backend_name
+        return self.torch_forward, TorchForward.name
 
     def set_backend(self, forward: Forward, name: str) -> None:
         """Run forward passes through ``forward(batch) -> float32 probabilities [len(batch), labels]``.
@@ -158,7 +171,8 @@ class HFClassifier(Checkpoint):
         if hooked:  # someone else's hook is on the model: this forward pass is not the one the cache describes
             self.stats["cache_bypassed"] += len(distinct)
         cache = self.cache if (not hooked and self.cache is not None and self.cache.enabled) else None
-        namespace = self.cache_namespace if cache is not None else f"local:{self.backend_name}"
+        forward, backend = self.forward_for(head_mask, hooked)
+        namespace = self.namespace(backend) if cache is not None else f"local:{backend}"
         mask = mask_bytes(head_mask)
         n = len(distinct)
         keys: list[bytes | None] = [None] * n  # encoding keys
@@ -186,7 +200,7 @@ class HFClassifier(Checkpoint):
         missing = [j for j, i in enumerate(todo) if rows[i] is None]
         if missing or mappings:
             wanted = [prediction_key(keys[todo[j]], mask) for j in missing]
-            predicted = self._run(encoded, missing, wanted, head_mask, cache, mappings, memo=not hooked)
+            predicted = self._run(encoded, missing, wanted, head_mask, cache, mappings, memo=not hooked, forward=forward)
             for j, key in zip(missing, wanted):
                 rows[todo[j]] = predicted[key]
         return np.asarray(rows, dtype=np.float64).reshape(n, -1), truncated
@@ -212,7 +226,7 @@ class HFClassifier(Checkpoint):
             self.stats["cache_hits"] += len(wanted[key])
 
     def _run(self, encoded: Encoded, members: list[int], keys: list[bytes], head_mask: torch.Tensor | None,
-             cache: PredictionCache | None, mappings: list, memo: bool) -> dict[bytes, np.ndarray]:
+             cache: PredictionCache | None, mappings: list, memo: bool, forward: Forward) -> dict[bytes, np.ndarray]:
         """Predict ``encoded``'s rows ``members`` once per distinct key; each batch is stored as it finishes
         (with the input-to-encoding ``mappings``). Returns the rows by key."""
         first: dict[bytes, int] = {}
@@ -252,7 +266,7 @@ class HFClassifier(Checkpoint):
         oom_fix = f"use {self.flags.setting('device', 'cpu')} or a smaller {self.flags.name('dtype')}"
         try:
             with self._masked(head_mask):
-                _, ran = predict_in_batches(todo, self.batch_size, self.backend, finished, oom_fix=oom_fix)
+                _, ran = predict_in_batches(todo, self.batch_size, forward, finished, oom_fix=oom_fix)
         finally:
             flush()  # what finished is kept, also when the run is interrupted
             bar.close()

@@ -92,7 +92,7 @@ def resolve_dtype(dtype: str | torch.dtype | None, device: torch.device, checkpo
 
 
 def _checked(parse, text: str) -> str:
-    """The command-line check of a device or dtype name, as a ModelLoadError for Python callers."""
+    """The command-line check of a device, dtype or backend name, as a ModelLoadError for Python callers."""
     try:
         return parse(text)
     except argparse.ArgumentTypeError as error:
@@ -105,6 +105,42 @@ def default_batch_size(device: torch.device) -> int:
 
 def accelerate_installed() -> bool:
     return importlib.util.find_spec("accelerate") is not None
+
+
+def onnx_runtime_installed() -> bool:
+    """Whether onnxruntime and onnx (which ``torch.onnx.export`` needs) are importable: ``assay[onnx]``."""
+    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+
+
+# Whether ``auto`` takes ONNX Runtime where it applies. Measured with benchmarks/engine.py and
+# benchmarks/suite_backends.py (docs/performance.md): on the shared model ONNX Runtime used 0.98x to
+# 1.0x PyTorch's CPU time, within the noise, so ``auto`` stays on PyTorch and ONNX Runtime is opt-in.
+AUTO_TAKES_ONNX = False
+
+
+def resolve_backend(backend: str | None, device: torch.device, dtype: torch.dtype, flags: Flags = PYTHON) -> str:
+    """``torch`` or ``onnx``: how this model's plain predictions run.
+
+    ``onnx`` (ONNX Runtime) applies on the CPU in float32 with ``assay[onnx]`` installed; an explicit
+    ``onnx`` where it does not apply is a ModelLoadError naming the fix the caller's way. ``auto`` is
+    PyTorch unless :data:`AUTO_TAKES_ONNX` (the measured choice), and then ONNX Runtime where it applies.
+    """
+    choice = _checked(valid.backend, backend or "auto")
+    if choice == "torch" or (choice == "auto" and not AUTO_TAKES_ONNX):
+        return "torch"
+    torch_instead = flags.setting("backend", "torch")
+    if device.type != "cpu":
+        problem, fix = f"ONNX Runtime runs here on the CPU only, not on {device}", f"use {flags.setting('device', 'cpu')} or {torch_instead}"
+    elif dtype != torch.float32:
+        problem, fix = (f"ONNX Runtime runs in float32 only, not {str(dtype).replace('torch.', '')}",
+                        f"use {flags.setting('dtype', 'float32')} or {torch_instead}")
+    elif not onnx_runtime_installed():
+        problem, fix = "onnxruntime and onnx are not installed", f"pip install 'assay[onnx]' or use {torch_instead}"
+    else:
+        return "onnx"
+    if choice == "onnx":
+        raise ModelLoadError(f"{flags.setting('backend', 'onnx')}: {problem}; {fix}")
+    return "torch"
 
 
 def needs_device_map(weight_bytes: int, free_gpu_bytes: int, headroom: float = 0.8) -> bool:
@@ -122,16 +158,32 @@ def threads_per_worker(cpu_count: int, worker_count: int) -> int:
     return max(1, cpu_count // max(1, worker_count))
 
 
-def limit_threads_under_xdist() -> int | None:
-    """Under pytest-xdist, give each worker its share of the cores (unless OMP_NUM_THREADS is set).
+def available_cores() -> int:
+    """The CPUs this process may use: the machine's, less what its CPU affinity and a cgroup CPU quota
+    (a container's ``cpu.max`` or ``cpu.cfs_quota_us``) take away; at least 1 (joblib counts them)."""
+    from joblib import cpu_count
 
-    Every worker process would otherwise start one torch thread per core; on a CPU that makes the
-    workers fight over cores and halves throughput. Returns the thread count set, or None.
+    return max(1, int(cpu_count()))
+
+
+def xdist_workers() -> int:
+    """How many pytest-xdist workers share the machine (1 outside xdist)."""
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    return max(1, int(count)) if count.isdigit() else 1
+
+
+def limit_threads() -> int | None:
+    """Give this process its share of the available cores for torch and ONNX Runtime.
+
+    torch starts one thread per physical core of the machine, whatever a container's CPU quota or the
+    process's affinity allow, and every pytest-xdist worker does the same: N workers on C cores would
+    run N x C threads and fight over the cores (measured: docs/performance.md). The share is
+    ``available_cores() // xdist_workers()``, at least 1; it only ever lowers torch's count. Nothing is
+    changed when ``OMP_NUM_THREADS`` is set (the user chose). Returns the thread count set, or None.
     """
-    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
-    if not count or not count.isdigit() or os.environ.get("OMP_NUM_THREADS"):
+    if os.environ.get("OMP_NUM_THREADS"):
         return None
-    threads = threads_per_worker(os.cpu_count() or 1, int(count))
+    threads = threads_per_worker(available_cores(), xdist_workers())
     if torch.get_num_threads() > threads:
         torch.set_num_threads(threads)
     return threads

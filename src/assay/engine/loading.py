@@ -230,7 +230,7 @@ def from_pretrained(auto_class, folder: Path, source: str, weights: Sequence[Pat
     if not placed:
         model.to(target)
     if target.type == "cpu":
-        devices.limit_threads_under_xdist()
+        devices.limit_threads()
     return model
 
 
@@ -261,12 +261,17 @@ def load_model(
     cache_dir: str | os.PathLike | None | bool = None,
     progress: bool = False,
     max_length: int | None = None,
+    backend: str = "auto",
+    export_dir: str | os.PathLike | None = None,
     flags: Flags = PYTHON,
 ) -> HFClassifier:
     """Load a sequence classifier from a local folder or a hub id, ready to predict.
 
     ``cache_dir``: folder of the persistent prediction cache; ``None`` for the default
     (``$ASSAY_CACHE_DIR`` or ``~/.cache/assay``), ``False`` to switch it off.
+    ``backend``: how plain predictions run: ``torch``, ``onnx`` (ONNX Runtime, CPU and float32, graph
+    exported once into ``export_dir``, default ``onnx/`` in the cache folder, also when ``cache_dir=False``)
+    or ``auto`` (:func:`assay.engine.device.resolve_backend`).
     ``flags``: how the caller spells these settings; every error names the fix that way
     (:class:`assay.options.Flags`: ``allow_pickle=True`` by default, ``--assay-allow-pickle`` under pytest).
     """
@@ -282,6 +287,7 @@ def load_model(
     config = read_config(folder, source, trust_remote_code, flags)
     check_classifier_config(config, folder, source)
     run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
+    run_backend = devices.resolve_backend(backend, target, run_dtype, flags)
     tokenizer = load_tokenizer(folder, source, trust_remote_code)
     model = from_pretrained(
         AutoModelForSequenceClassification, folder, source, weights, target=target, run_dtype=run_dtype,
@@ -314,7 +320,7 @@ def load_model(
         if generic:
             notes.append(f"the model's labels are generic {names}; rename them with labels=[...] (in id order) to test by name")
 
-    return HFClassifier(
+    classifier = HFClassifier(
         name=name or Path(source.rstrip("/\\")).name or source,
         source=source,
         labels=out_labels,
@@ -332,3 +338,8 @@ def load_model(
         warnings=cautions,
         flags=flags,
     )
+    if run_backend == "onnx":
+        from assay.engine.onnx_backend import graph_folder, use_onnx
+
+        use_onnx(classifier, graph_folder(cache_dir, export_dir))
+    return classifier

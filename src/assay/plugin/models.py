@@ -101,7 +101,9 @@ class ModelRegistry:
 
             source = str(demo_model_path(progress=True))
         return load_model(source, name=spec.name, labels=opts.labels, neutral_band=opts.neutral_band,
-                          cache_dir=opts.model_cache, progress=opts.progress, **opts.engine.load_kwargs())
+                          cache_dir=opts.model_cache, progress=opts.progress, backend=opts.backend,
+                          export_dir=Path(opts.cache_dir) / "onnx" if opts.cache_dir else None,
+                          **opts.engine.load_kwargs())
 
     def loaded(self) -> dict[str, Any]:
         return dict(self._models)

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import pytest
 
 from assay import _validate as valid
-from assay.options import EngineOptions, Flags, add_comparison_options, add_engine_options
+from assay.options import EngineOptions, Flags, add_backend_option, add_comparison_options, add_engine_options
 from assay.plugin.models import ModelSpec, parse_specs
 
 PREFIX = "assay-"
@@ -42,6 +42,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="shift every declaration's seed by SEED, a non-negative integer, to draw other samples (default 0); "
              "reported in the JSON report")
     add_engine_options(add, PREFIX)
+    add_backend_option(add, PREFIX)
     add("--assay-labels", default=None, type=valid.label_map, metavar="MAP",
         help="rename the model's labels: 'LABEL_0=negative,LABEL_1=positive' or 'negative,neutral,positive'")
     add("--assay-neutral-band", default=None, type=valid.neutral_band, metavar="LOW,HIGH",
@@ -76,6 +77,8 @@ class AssayOptions:
     explain: int
     seed: int
     engine: EngineOptions
+    backend: str
+    """``--assay-backend``: how plain predictions run (auto, torch, onnx)."""
     labels: Mapping[str, str] | tuple[str, ...] | None
     """``--assay-labels``: renames the model's labels."""
     neutral_band: tuple[float, float] | None
@@ -106,6 +109,7 @@ class AssayOptions:
             explain=option.assay_explain,
             seed=option.assay_seed,
             engine=EngineOptions.from_namespace(option, PREFIX, model="--assay-model"),
+            backend=option.assay_backend,
             labels=option.assay_labels,
             neutral_band=option.assay_neutral_band,
             cache_dir=option.assay_cache_dir,
