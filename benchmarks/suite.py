@@ -8,7 +8,9 @@ times, in one run and on the shared fine-tuned model:
       (prediction cache off);
   (B) the same suite predicted test by test with an unsorted batch-32 loop (what CheckList does);
   (C) assay's engine test by test, without sharing inputs across tests (no de-duplication);
-and prints cases per second for each with the ratios A/B (target >= 1.1) and A/C. A second run of
+  (O) as (A), on the ONNX Runtime backend (``backend="onnx"``);
+and prints cases per second for each with the ratios A/B (target >= 1.1), A/C and O/A. Every round of
+(A), (C) and (O) gets a new engine object (an engine remembers what it predicted). A second run of
 (A) through the persistent cache shows what a test author sees when re-running an unchanged suite.
 Head checks are left out: they predict under masks, which benchmarks/heads.py measures.
 """
@@ -95,33 +97,44 @@ def main() -> None:
     print(f"suite {args.suite}: {len(per_test)} behavioral tests, {total} inputs, {unique} distinct "
           f"({total / unique:.2f}x duplication); collection and case generation {cases_seconds:.1f} s")
 
-    engine = load_model(args.model, cache_dir=False)
+    graphs = tempfile.TemporaryDirectory()  # the exported ONNX graph lives in assay's cache folder
+    os.environ["ASSAY_CACHE_DIR"] = graphs.name
+
+    def fresh(backend: str = "torch"):
+        new = load_model(args.model, cache_dir=False, backend=backend)
+        new.predict_proba(["warm-up"])
+        return new
+
+    engine = fresh()
     model, tokenizer = engine.model, engine.tokenizer
-    engine.predict_proba([x for inputs in per_test[:2] for x in inputs][:64])  # warm-up
     everything = [x for inputs in per_test for x in inputs]
+    prepare = {"A": fresh, "C": fresh, "O": lambda: fresh("onnx")}  # outside the timed part
     methods = {
-        "A": lambda: engine.predict_proba(everything),
-        "B": lambda: [unsorted_loop(model, tokenizer, inputs, 32, engine.max_length) for inputs in per_test],
-        "C": lambda: [engine.predict_proba(inputs) for inputs in per_test],
+        "A": lambda new: new.predict_proba(everything),
+        "B": lambda _: [unsorted_loop(model, tokenizer, inputs, 32, engine.max_length) for inputs in per_test],
+        "C": lambda new: [new.predict_proba(inputs) for inputs in per_test],
+        "O": lambda new: new.predict_proba(everything),
     }
     best = {k: (float("inf"), float("inf")) for k in methods}
     for round_ in range(args.rounds):
         for key, fn in methods.items():
-            wall, cpu = timed(fn)
+            state = prepare[key]() if key in prepare else None
+            wall, cpu = timed(lambda: fn(state))
             best[key] = (min(best[key][0], wall), min(best[key][1], cpu))
             print(f"  round {round_ + 1}, ({key}): {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
     names = {"A": "assay: shared, de-duplicated, one length sort", "B": "test by test, unsorted batch-32 loop",
-             "C": "assay engine test by test (no sharing)"}
+             "C": "assay engine test by test (no sharing)", "O": "as (A), on ONNX Runtime"}
     for key in methods:
         wall, cpu = best[key]
         print(f"({key}) {names[key]:<48} {total / wall:8.1f} cases/s  ({total / cpu:8.1f} per CPU-second)")
     for other in ("B", "C"):
         print(f"A/{other}: {best[other][0] / best['A'][0]:.2f}x wall, {best[other][1] / best['A'][1]:.2f}x CPU")
+    print(f"O/A: {best['A'][0] / best['O'][0]:.2f}x wall, {best['A'][1] / best['O'][1]:.2f}x CPU")
 
     with tempfile.TemporaryDirectory() as folder:
-        cold = load_model(args.model, cache_dir=folder)
+        cold = load_model(args.model, cache_dir=folder, backend="torch")
         first, _ = timed(lambda: cold.predict_proba(everything))
-        warm = load_model(args.model, cache_dir=folder)
+        warm = load_model(args.model, cache_dir=folder, backend="torch")
         second, _ = timed(lambda: warm.predict_proba(everything))
     print(f"persistent cache: first run {first:.2f} s, unchanged re-run {second:.3f} s ({first / second:.0f}x)")
 
