@@ -113,8 +113,9 @@ def onnx_runtime_installed() -> bool:
 
 
 # Whether ``auto`` takes ONNX Runtime where it applies. Measured with benchmarks/engine.py and
-# benchmarks/suite_backends.py (docs/performance.md): on the shared model ONNX Runtime used 0.98x to
-# 1.0x PyTorch's CPU time, within the noise, so ``auto`` stays on PyTorch and ONNX Runtime is opt-in.
+# benchmarks/suite_backends.py (docs/performance.md) on the shared model, idle 2-core machine: ONNX
+# Runtime did 0.98x (engine, one thread) to 1.08x (whole suite, two threads) PyTorch's work per
+# CPU-second: not enough to pay for an export and a second copy of the weights, so it is opt-in.
 AUTO_TAKES_ONNX = False
 
 
