@@ -176,6 +176,7 @@ test_shout = INV(["the flight was great", "bad food"], lambda s: [s + "!", s.upp
 '''
 
 
+@pytest.mark.slow
 def test_the_plugin_option_runs_the_suite_on_onnx_with_the_same_verdicts(pytester, tmp_path, bert_dir):
     pytester.makepyfile(test_suite=SUITE)
     reports = {}
