@@ -338,3 +338,16 @@ def test_a_head_sweep_shares_one_heatmap():
     other = {**sweep, "model": "other", "extra": {"importance": [[1.0, 0.0], [0.5, 0.5]]}}
     report["tests"].append(other)
     assert render_html(report).count("data:image/png;base64,") == 2
+
+
+def test_a_test_with_truncated_inputs_says_so_with_the_model_limit():
+    report = sample_report()
+    report["models"][0]["max_length"] = 512
+    report["tests"][1]["truncated"] = 3  # typos on "release"
+    report["tests"][4]["truncated"] = 0  # typos on the other model: nothing cut, nothing said
+    page = render_html(report)
+    assert page.count("inputs truncated") == 1
+    assert "3 inputs truncated to 512 tokens" in page
+    report["tests"][1]["truncated"] = 1
+    del report["models"][0]["max_length"]
+    assert str(escape("1 input truncated to the model's token limit")) in render_html(report)

@@ -14,6 +14,7 @@ import numpy as np
 from assay.errors import PredictionError
 from assay.inputs import Input
 from assay.probabilities import checked_probabilities
+from assay.report.format import truncation
 
 
 class PredictionStore:
@@ -99,8 +100,6 @@ def model_notices(records: Iterable[dict[str, Any]]) -> list[str]:
             lines.append(f"assay: WARNING model {name}: {warning}")
         if truncated.get(name):
             tests = sorted(truncated[name], key=lambda t: (-t[1], t[0]))
-            limit = model.get("max_length")
-            where = f"{limit} tokens" if limit else "the model's limit"
-            lines.append(f"assay: model {name}: {sum(n for _, n in tests)} inputs truncated to {where} "
+            lines.append(f"assay: model {name}: {truncation(sum(n for _, n in tests), model.get('max_length'))} "
                          f"(in {', '.join(f'{test} {n}' for test, n in tests)})")
     return lines

@@ -27,6 +27,12 @@ def count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def truncation(inputs: int, limit: Any) -> str:
+    """``3, 512`` -> ``3 inputs truncated to 512 tokens`` (the model's limit where it is not known)."""
+    where = f"{limit} tokens" if count(limit) else "the model's token limit"
+    return f"{inputs} input{'' if inputs == 1 else 's'} truncated to {where}"
+
+
 def percent(rate: Any, *, trim: bool = False, missing: str = DASH) -> str:
     """``0.124`` -> ``12.4%``; ``trim`` drops a trailing ``.0`` (``5%``, ``100%``)."""
     value = number(rate)

@@ -64,6 +64,7 @@ def render_html(report: Mapping[str, Any], *, comparisons: Mapping[Any, Any] | N
         test["_anchor"] = f"test-{i}"
     models = _model_names(report, tests)
     labels = {m.get("name"): m.get("labels") for m in _list(report.get("models")) if isinstance(m, Mapping)}
+    limits = {m.get("name"): m.get("max_length") for m in _list(report.get("models")) if isinstance(m, Mapping)}
     script = _asset("report.js")
     script_hash = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     return _environment().get_template("page.html.j2").render(
@@ -71,7 +72,7 @@ def render_html(report: Mapping[str, Any], *, comparisons: Mapping[Any, Any] | N
         css=Markup(_asset("report.css")), script=Markup(script),
         header=_header(report, tests), incomplete=incompleteness(report),
         matrix=_matrix(tests, models), baseline=_baseline(tests),
-        tests=[test_view(t, _labels_for(t, labels)) for t in tests], heads=_heads(tests),
+        tests=[test_view(t, _labels_for(t, labels), limits.get(t.get("model"))) for t in tests], heads=_heads(tests),
         footer={"version": text(report.get("assay_version")), "schema": text(report.get("schema"))},
     )
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from markupsafe import Markup, escape
 
-from assay.report.format import count, delta, direction, number, p_value, percent, rate_colour, text
+from assay.report.format import count, delta, direction, number, p_value, percent, rate_colour, text, truncation
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _SEP = Markup('<span class="sep">‖</span>')
@@ -25,7 +25,7 @@ def delta_view(value: Any) -> dict[str, str | None]:
     return {"text": delta(value), "direction": direction(value)}
 
 
-def test_view(test: Mapping[str, Any], labels: list[str] | None) -> dict[str, Any]:
+def test_view(test: Mapping[str, Any], labels: list[str] | None, max_length: Any = None) -> dict[str, Any]:
     outcome = test.get("outcome") if test.get("outcome") in WORDS else "error"
     rate = number(test.get("failure_rate"))
     if rate is not None:
@@ -47,6 +47,7 @@ def test_view(test: Mapping[str, Any], labels: list[str] | None) -> dict[str, An
         "description": text(test.get("description")), "nodeid": text(test.get("nodeid")),
         "seed": text(test.get("seed")), "not_applicable": count(test.get("not_applicable")),
         "total_cases": text(test.get("total_cases")), "error": text(test.get("error")),
+        "truncated": truncation(count(test.get("truncated")), max_length) if count(test.get("truncated")) else None,
         "comparison": {"status": text(comparison.get("status")), "previous": percent(comparison.get("previous_rate")),
                        "current": percent(comparison.get("current_rate")), "p": p_value(comparison.get("p_value")),
                        "reason": text(comparison.get("reason"))} if comparison else None,
