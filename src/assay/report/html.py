@@ -58,7 +58,7 @@ def render_html(report: Mapping[str, Any], *, comparisons: Mapping[Any, Any] | N
         found = _comparison_for(test, comparisons)
         if found is not None:
             test["baseline"] = found
-    rank = {"error": 0, "failed": 1, "passed": 2, "skipped": 2}
+    rank: dict[str | None, int] = {"error": 0, "failed": 1, "passed": 2, "skipped": 2}
     tests.sort(key=lambda t: rank.get(t.get("outcome"), 0))  # stable: report order within each group
     for i, test in enumerate(tests):
         test["_anchor"] = f"test-{i}"
