@@ -32,7 +32,8 @@ TYPE_ORDER = ("MFT", "INV", "DIR", "HEADS")
 
 @functools.lru_cache(maxsize=None)
 def _asset(name: str) -> str:
-    return resources.files("assay.report").joinpath("templates", name).read_text(encoding="utf-8")
+    # one part per joinpath: Python 3.10's Traversable.joinpath takes a single child
+    return resources.files("assay.report").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)
