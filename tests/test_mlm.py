@@ -210,3 +210,20 @@ def test_scores_of_given_words_in_context(bert_mlm_dir):
     vocab = mlm.tokenizer.get_vocab()
     assert scores[:2] == pytest.approx([reference[vocab["great"]].item(), reference[vocab["seat"]].item()], abs=1e-4)
     assert scores[2] is None  # not one token of this vocabulary: cannot be scored
+
+
+def test_suggest_is_the_function_even_after_its_module_was_imported(monkeypatch):
+    """Importing a submodule binds it on the package: a module named like the function it exports
+    (``assay/mlm/suggest.py``) hid the function, so ``from assay.mlm import suggest`` gave a module."""
+    import importlib
+    import sys
+
+    import assay.mlm as package
+
+    module = f"assay.mlm.{package._EXPORTS['suggest']}"
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.delattr(package, "suggest", raising=False)
+    importlib.import_module(module)  # a fresh import, as in a process that imports the module first
+    from assay.mlm import suggest as found
+
+    assert callable(found) and found.__name__ == "suggest"

@@ -144,7 +144,7 @@ def label_map(text: str) -> Mapping[str, str] | tuple[str, ...]:
         raise argparse.ArgumentTypeError(f"{text!r} has an empty label; give OLD=NEW pairs or names in id order, "
                                          "separated by commas")
     if all("=" in part for part in parts):
-        pairs = [tuple(s.strip() for s in part.split("=", 1)) for part in parts]
+        pairs = [(old.strip(), new.strip()) for old, _, new in (part.partition("=") for part in parts)]
         if any(not old or not new for old, new in pairs):
             raise argparse.ArgumentTypeError(f"{text!r}: every pair needs OLD=NEW, such as LABEL_0=negative")
         olds = [old for old, _ in pairs]

@@ -82,7 +82,8 @@ def compare_test(
         raise ValueError(f"max_regression must be in [0, 1), got {max_regression}")
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    base = {"name": current.get("name"), "model": current.get("model"),
+    # Keyword arguments shared by every Comparison below; the values differ in type per field.
+    base: dict[str, Any] = {"name": current.get("name"), "model": current.get("model"),
             "max_regression": max_regression, "alpha": alpha, "current_rate": _rate(current)}
     if previous is None:
         return Comparison("new", "not in the baseline", **base)
@@ -168,7 +169,7 @@ class Baseline:
 
     @property
     def names(self) -> set[str]:
-        return {t.get("name") for t in self.tests}
+        return {t["name"] for t in self.tests if isinstance(t.get("name"), str)}
 
     def lookup(
         self, name: str, model: str, *, run_models: Collection[str] | None = None, nodeid: str | None = None
@@ -243,7 +244,7 @@ def _file_of(nodeid: object) -> str | None:
 
 def _model_names(report: Mapping[str, Any]) -> list[str]:
     models = report.get("models") or []
-    names = [m.get("name") for m in models if isinstance(m, Mapping) and m.get("name")]
+    names = [m["name"] for m in models if isinstance(m, Mapping) and m.get("name")]
     if not names:
         names = sorted({t.get("model") for t in report.get("tests", []) if t.get("model")})
     return names

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, overload
+from typing import Any, Iterable, Iterator, Literal, overload
 
 from .errors import DataError
 from .inputs import Input, check_input
@@ -142,8 +142,16 @@ def _raise_field_limit() -> int:
             limit //= 10
 
 
+@overload
+def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, src: _FileSource,
+          fix: str, required: Literal[True]) -> int: ...
+@overload
+def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, src: _FileSource,
+          fix: str, required: bool) -> int | None: ...
 def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, src: _FileSource,
           fix: str, required: bool) -> int | None:
+    """The index of the ``what`` column: ``wanted`` by name, else the first of ``candidates``; with
+    ``required``, a missing column raises instead of returning None."""
     lowered = [c.strip().lower() for c in columns]
     if wanted is not None:
         if wanted in columns:

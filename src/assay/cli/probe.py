@@ -51,9 +51,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         label_column = prop
     data = dataset(args.data, text_column=args.text_column, label_column=label_column, n=args.n, seed=args.seed)
     inputs = list(data)
-    labels = data.labels if label_column else None
-    if label_column and (labels is None or any(label is None for label in labels)):
+    found = data.labels if label_column else None
+    if label_column and (found is None or any(label is None for label in found)):
         raise DataError(f"{args.data}: property {prop!r} needs a label in column {label_column!r} on every row")
+    labels = [label for label in found if label is not None] if found is not None else None  # every one, checked above
     classifier = load_model(args.model, **EngineOptions.from_namespace(args, "", "MODEL").load_kwargs())
     y, classes = property_labels(prop, inputs, labels, classifier.tokenizer)
     results = layer_probes(classifier.model, classifier.tokenizer, inputs, y, seed=args.seed, test_fraction=args.test_fraction)

@@ -35,7 +35,7 @@ def is_complete(folder: Path) -> bool:
     return (folder / COMPLETE_MARKER).is_file()
 
 
-def build_atomically(final: Path, build: Callable[[Path], None]) -> Path:
+def build_atomically(final: Path, build: Callable[[Path], object]) -> Path:
     """Return ``final``, first running ``build(tmp_folder)`` and renaming the result into place if needed.
 
     ``build`` must write ``COMPLETE_MARKER`` last. Leftover temporary folders of earlier, killed builds

@@ -108,7 +108,7 @@ def generate(per_class: int, seed: int) -> Iterator[tuple[str, str]]:
     rng = random.Random(seed)
     frames = {"negative": negative_frames, "neutral": neutral_frames, "positive": positive_frames}
     seen: set[str] = set()
-    produced = {label: [] for label in LABELS}
+    produced: dict[str, list[str]] = {label: [] for label in LABELS}
     for label in LABELS:
         attempts = 0
         while len(produced[label]) < per_class:

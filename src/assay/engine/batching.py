@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -121,8 +121,9 @@ def _call(tokenizer: Any, items: Sequence[Input], max_length: int | None, **extr
         kwargs["truncation"] = False
     else:
         kwargs.update(truncation="longest_first", max_length=max_length)
-    if items and isinstance(items[0], tuple):
-        return tokenizer([a for a, _ in items], [b for _, b in items], **kwargs)  # lists: an empty side is kept
+    pairs = [item for item in items if isinstance(item, tuple)]  # all of them, or none (see encode)
+    if pairs:
+        return tokenizer([a for a, _ in pairs], [b for _, b in pairs], **kwargs)  # lists: an empty side is kept
     return tokenizer(list(items), **kwargs)
 
 
@@ -258,7 +259,7 @@ def predict_in_batches(
     return out, size
 
 
-def model_inputs(model: torch.nn.Module, arrays: dict[str, np.ndarray | torch.Tensor], device: torch.device | str) -> dict[str, torch.Tensor]:
+def model_inputs(model: torch.nn.Module, arrays: Mapping[str, np.ndarray | torch.Tensor], device: torch.device | str) -> dict[str, torch.Tensor]:
     """The arrays the model's forward names as parameters, as tensors on ``device``."""
     accepted = inspect.signature(model.forward).parameters
     return {

@@ -20,7 +20,7 @@ import contextlib
 import hashlib
 import sys
 import time
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import torch
@@ -29,10 +29,13 @@ from assay.engine.batching import Batch, Encoded, Forward, TorchForward, accepts
 from assay.engine.cache import PredictionCache, encoding_key, input_key, prediction_key
 from assay.engine.fingerprint import Checkpoint
 from assay.engine.labels import NeutralBand
-from assay.errors import PredictionError
+from assay.errors import ModelLoadError, PredictionError
 from assay.inputs import Input, check_input
 from assay.options import PYTHON, Flags
 from assay.probabilities import checked_probabilities
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 __all__ = ["HFClassifier", "has_forward_hooks", "mask_bytes", "predict_in_batches"]
 
@@ -68,7 +71,7 @@ class HFClassifier(Checkpoint):
         name: str,
         source: str,
         labels: list[str],
-        model: torch.nn.Module,
+        model: PreTrainedModel,
         tokenizer: Any,
         device: torch.device,
         dtype: torch.dtype,
@@ -96,7 +99,11 @@ class HFClassifier(Checkpoint):
         self.stats: dict[str, Any] = {"predicted": 0, "cache_hits": 0, "truncated": 0, "cache_bypassed": 0,
                                       "batch_size_ran": None, "seconds": 0.0}
         self._token_types = accepts_token_types(model)
-        self._raw_labels = [str(i) for i in range(int(model.config.num_labels))]
+        num_labels = model.config.num_labels  # None only when the config has no id2label
+        if num_labels is None:
+            raise ModelLoadError(f"model {source}: its config has no id2label, so its classes are unknown; "
+                                 "save it from a fine-tuned sequence classifier")
+        self._raw_labels = [str(i) for i in range(num_labels)]
         self._memo: dict[bytes, np.ndarray] = {}
         self.torch_forward = TorchForward(model, device)
         self.backend: Forward = self.torch_forward
@@ -188,9 +195,11 @@ class HFClassifier(Checkpoint):
             self._recall([i for i in range(n) if keys[i] is not None], keys, mask, rows, cache)
         todo = [i for i in range(n) if rows[i] is None]
         encoded = self.encode([distinct[i] for i in todo])
-        mappings = []
+        mappings: list[tuple[bytes, bytes, bool]] = []
+        todo_keys: list[bytes] = []  # the encoding key of each input of ``todo``
         for j, i in enumerate(todo):
             key = encoding_key(namespace, encoded.encodings[j])
+            todo_keys.append(key)
             truncated[i] = encoded.truncated[j]
             if cache is not None and keys[i] != key:
                 mappings.append((text_keys[i], key, truncated[i]))
@@ -199,7 +208,7 @@ class HFClassifier(Checkpoint):
             self._recall(todo, keys, mask, rows, cache)
         missing = [j for j, i in enumerate(todo) if rows[i] is None]
         if missing or mappings:
-            wanted = [prediction_key(keys[todo[j]], mask) for j in missing]
+            wanted = [prediction_key(todo_keys[j], mask) for j in missing]
             predicted = self._run(encoded, missing, wanted, head_mask, cache, mappings, memo=not hooked, forward=forward)
             for j, key in zip(missing, wanted):
                 rows[todo[j]] = predicted[key]
@@ -207,7 +216,7 @@ class HFClassifier(Checkpoint):
 
     def _recall(self, indices: list[int], keys: list, mask: bytes, rows: list, cache: PredictionCache | None) -> None:
         """Fill ``rows[i]`` from this object's memory, then from the persistent cache."""
-        wanted = {}
+        wanted: dict[bytes, list[int]] = {}  # prediction key -> the rows that need it
         for i in indices:
             if rows[i] is None:
                 key = prediction_key(keys[i], mask)
@@ -226,7 +235,7 @@ class HFClassifier(Checkpoint):
             self.stats["cache_hits"] += len(wanted[key])
 
     def _run(self, encoded: Encoded, members: list[int], keys: list[bytes], head_mask: torch.Tensor | None,
-             cache: PredictionCache | None, mappings: list, memo: bool, forward: Forward) -> dict[bytes, np.ndarray]:
+             cache: PredictionCache | None, mappings: list[tuple[bytes, bytes, bool]], memo: bool, forward: Forward) -> dict[bytes, np.ndarray]:
         """Predict ``encoded``'s rows ``members`` once per distinct key; each batch is stored as it finishes
         (with the input-to-encoding ``mappings``). Returns the rows by key."""
         first: dict[bytes, int] = {}
@@ -237,14 +246,16 @@ class HFClassifier(Checkpoint):
                        encoded.pad_id, encoded.left_padding)
         predicted: dict[bytes, np.ndarray] = {}
         pending: list[tuple[bytes, np.ndarray]] = []
-        state = {"flushed": time.monotonic(), "mappings": list(mappings)}
+        pending_mappings = list(mappings)
+        flushed_at = time.monotonic()
 
         def flush() -> None:
-            if cache is not None and (pending or state["mappings"]):
-                cache.put_many(list(pending), state["mappings"])
+            nonlocal pending_mappings, flushed_at
+            if cache is not None and (pending or pending_mappings):
+                cache.put_many(list(pending), pending_mappings)
             pending.clear()
-            state["mappings"] = []
-            state["flushed"] = time.monotonic()
+            pending_mappings = []
+            flushed_at = time.monotonic()
 
         from tqdm.auto import tqdm
 
@@ -260,7 +271,7 @@ class HFClassifier(Checkpoint):
                     if memo:
                         self._memo[key] = row
                     pending.append((key, row))
-            if time.monotonic() - state["flushed"] >= self.flush_seconds:
+            if time.monotonic() - flushed_at >= self.flush_seconds:
                 flush()
 
         oom_fix = f"use {self.flags.setting('device', 'cpu')} or a smaller {self.flags.name('dtype')}"

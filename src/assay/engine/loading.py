@@ -243,7 +243,9 @@ def open_cache(cache_dir: str | os.PathLike | None | bool) -> PredictionCache | 
     """The persistent cache: ``None`` -> the default folder, ``False`` -> no cache."""
     if cache_dir is False:
         return None
-    return PredictionCache(None if cache_dir in (None, True) else cache_dir)
+    if cache_dir is None or cache_dir is True:
+        return PredictionCache(None)
+    return PredictionCache(cache_dir)
 
 
 def load_model(

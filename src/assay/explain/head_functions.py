@@ -47,7 +47,7 @@ def _targets(enc: Encoded, tokenizer) -> dict[str, tuple[np.ndarray, np.ndarray]
         if len(group) > 1:
             for q in group:
                 same[q, [p for p in group if p != q]] = 1.0
-    out["same_word"] = (same, same.any(axis=1))
+    out["same_word"] = (same, np.any(same, axis=1))
 
     if True in enc.boundary:
         cut = enc.boundary.index(True)
@@ -60,7 +60,7 @@ def _targets(enc: Encoded, tokenizer) -> dict[str, tuple[np.ndarray, np.ndarray]
             other = pieces_by_word.get((1 - segment_of[w], enc.words[w].lower()), [])
             for q in enc.groups[w]:
                 cross[q, other] = 1.0
-        out["same_word_other_segment"] = (cross, cross.any(axis=1))
+        out["same_word_other_segment"] = (cross, np.any(cross, axis=1))
     return out
 
 

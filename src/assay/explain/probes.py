@@ -80,7 +80,8 @@ def pooled_hidden_states(
 def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Seeded train / test indices with every class represented in proportion on both sides."""
     rng = np.random.default_rng(seed)
-    train, test = [], []
+    train: list[int] = []
+    test: list[int] = []
     for label in np.unique(y):
         members = rng.permutation(np.flatnonzero(y == label))
         n_test = int(round(len(members) * test_fraction))
@@ -88,7 +89,7 @@ def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np
             n_test = min(max(n_test, 1), len(members) - 1)
         test.extend(members[:n_test])
         train.extend(members[n_test:])
-    return np.sort(np.array(train, dtype=int)), np.sort(np.array(test, dtype=int))
+    return np.sort(np.array(train, dtype=np.int_)), np.sort(np.array(test, dtype=np.int_))
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, n_classes: int, *, l2: float = 1e-2, max_iter: int = 200):
@@ -117,23 +118,24 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, n_classes: int, *, l2: float = 1e
 
 
 def probe_features(
-    features: dict[str, np.ndarray], y: Sequence[int], *, seed: int = 0, test_fraction: float = 0.3, l2: float = 1e-2
+    features: dict[str, np.ndarray], y: Sequence[int] | np.ndarray, *, seed: int = 0, test_fraction: float = 0.3,
+    l2: float = 1e-2,
 ) -> list[dict]:
     """Probe every layer of precomputed ``{pooling: [layers + 1, n, d]}`` features."""
-    y = np.asarray(y, dtype=int)
-    n_classes = int(y.max()) + 1 if len(y) else 0
-    train, test = stratified_split(y, test_fraction, seed)
+    classes = np.asarray(y, dtype=int)
+    n_classes = int(classes.max()) + 1 if len(classes) else 0
+    train, test = stratified_split(classes, test_fraction, seed)
     if len(train) == 0 or len(test) == 0:
-        raise DataError(f"{len(y)} examples are too few for a train / test split at test_fraction={test_fraction}; "
+        raise DataError(f"{len(classes)} examples are too few for a train / test split at test_fraction={test_fraction}; "
                         "give more examples")
-    majority_class = np.bincount(y[train], minlength=n_classes).argmax()
-    majority = float(np.mean(y[test] == majority_class))
+    majority_class = np.bincount(classes[train], minlength=n_classes).argmax()
+    majority = float(np.mean(classes[test] == majority_class))
     results = []
     for pooling, per_layer in features.items():
         for layer, x in enumerate(per_layer):
             torch.manual_seed(seed)
-            predict = fit_logistic(x[train], y[train], n_classes, l2=l2)
-            accuracy = float(np.mean(predict(x[test]) == y[test]))
+            predict = fit_logistic(x[train], classes[train], n_classes, l2=l2)
+            accuracy = float(np.mean(predict(x[test]) == classes[test]))
             results.append({
                 "layer": layer, "pooling": pooling, "accuracy": accuracy, "majority": majority,
                 "n_train": len(train), "n_test": len(test), "classes": n_classes,
@@ -142,7 +144,7 @@ def probe_features(
 
 
 def layer_probes(
-    model, tokenizer, texts: Sequence[Input], y: Sequence[int], *, pooling: Sequence[str] = POOLINGS,
+    model, tokenizer, texts: Sequence[Input], y: Sequence[int] | np.ndarray, *, pooling: Sequence[str] = POOLINGS,
     seed: int = 0, test_fraction: float = 0.3, l2: float = 1e-2,
 ) -> list[dict]:
     """Held-out probe accuracy for each layer (0 = embeddings) and pooling, with the majority baseline.

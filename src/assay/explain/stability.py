@@ -9,7 +9,7 @@ Rank correlations are computed here with numpy (average ranks for ties, Kendall'
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -104,7 +104,7 @@ def stability_report(
     report: dict = {"k": k, "cases": len(encs), "seeds": list(seeds), "mode": mode, "methods": {}}
     for method in methods:
         by_seed = {s: run(method, s, reference_samples, reference_steps) for s in seeds}
-        entry = {
+        entry: dict[str, Any] = {
             "seeds": _mean_over_pairs([agreement(encs, by_seed[a], by_seed[b], k) for a, b in combinations(seeds, 2)]),
             "samples": {},
         }

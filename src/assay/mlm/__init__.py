@@ -15,7 +15,7 @@ from assay._lazy import lazy_exports
 _EXPORTS = {
     "MaskedLM": "model", "Fill": "model",
     "load_mlm": "loading", "MLMSpec": "loading", "as_mlm": "loading",
-    "suggest": "suggest", "Suggestion": "templates",
+    "suggest": "suggestions", "Suggestion": "templates",
     "bind": "binding",
     "synonyms": "wordnet", "antonyms": "wordnet", "related": "wordnet", "in_context": "wordnet",
 }

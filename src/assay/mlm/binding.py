@@ -51,13 +51,16 @@ def _bind(obj: Any, default: str | MLMSpec | None, options: Mapping[str, Any] | 
                 if new is not value:
                     changes[name] = new
     else:
+        # the fields are read by name: any dataclass with an ``mlm`` or ``parts`` field takes part
         if "mlm" in names and (not hasattr(obj, "has_masks") or obj.has_masks()):
-            new = _ref(obj.mlm, default, options)
-            if new is not obj.mlm:
+            mlm = getattr(obj, "mlm")
+            new = _ref(mlm, default, options)
+            if new is not mlm:
                 changes["mlm"] = new
         if "parts" in names:  # Examples, chained and united perturbations
-            new_parts = _bind(tuple(obj.parts), default, options)
-            if new_parts is not obj.parts:
+            parts = getattr(obj, "parts")
+            new_parts = _bind(tuple(parts), default, options)
+            if new_parts is not parts:
                 changes["parts"] = new_parts
     return dataclasses.replace(obj, **changes) if changes else obj
 

@@ -49,6 +49,14 @@ def _sides(pattern: Input) -> tuple[str, ...]:
     return pattern if isinstance(pattern, tuple) else (pattern,)
 
 
+def _join(sides: Sequence[str]) -> Input:
+    """The inverse of :func:`_sides`: one side is a text, two are a pair."""
+    if len(sides) == 1:
+        return sides[0]
+    first, second = sides
+    return (first, second)
+
+
 def _masks(text: str) -> list[re.Match[str]]:
     """The ``{mask}`` slots of one string (``{{mask}}`` is a literal, not a slot)."""
     literal = re.compile(r"\{\{|\}\}")
@@ -94,7 +102,7 @@ def _contexts(template: "Template", pattern: Input, contexts: int) -> tuple[list
 
     base = tuple(skeleton(side) for side in sides)
     # type(template), not an import of assay.templates: that module imports this one.
-    sample = type(template)((base if len(base) > 1 else base[0],), template.slots, contexts, template.seed, None)
+    sample = type(template)((_join(base),), template.slots, contexts, template.seed, None)
     sample.validate()
     out = []
     for filled, _labels in sample.examples():
@@ -117,7 +125,7 @@ def _example(marked: Input, pattern: Input, words: Sequence[str]) -> Input:
         for i, match in enumerate(_masks(original)):
             side = side.replace(_MARK.format(i), _article(words[i], match.group(1)))
         sides.append(side)
-    return tuple(sides) if len(sides) > 1 else sides[0]
+    return _join(sides)
 
 
 def rank(template: "Template", pattern: Input, mlm: Any, *, top: int, contexts: int, beam: int) -> list[Suggestion]:
@@ -129,7 +137,7 @@ def rank(template: "Template", pattern: Input, mlm: Any, *, top: int, contexts: 
     candidates = sorted({fill.words for fills in found for fill in fills if len(fill.words) == width})
     ranked = []
     for words in candidates:
-        scores = []
+        scores: list[float] = []
         for (_text, articles), table in zip(scored, tables):
             if any(art and article(words[i]) != art for i, art in enumerate(articles)):
                 continue  # this context's article does not fit the word
@@ -170,5 +178,5 @@ def fill_patterns(template: "Template") -> tuple[Input, ...]:
                                    f"found no whole-word fill-in for {{mask}} that fits every context")
         for s in suggestions:
             filled = tuple(_substitute(side, s.words) for side in _sides(pattern))
-            out.append(filled if len(filled) > 1 else filled[0])
+            out.append(_join(filled))
     return tuple(out)

@@ -62,7 +62,7 @@ def related(word: str, *, pos: str | None = None, senses: int | None = 1, depth:
     nurse, surgeon, dentist (default: the most common sense only)."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise DeclarationError(f"depth={depth!r} must be a positive integer")
-    lemmas = []
+    lemmas: list[Any] = []  # nltk's Lemma objects (nltk has no type hints)
     for synset in _synsets(word, pos, senses):
         for parent in synset.hypernyms() + synset.instance_hypernyms():
             level = [parent]

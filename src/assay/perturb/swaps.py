@@ -57,13 +57,13 @@ def _swap(text: str, rng: random.Random, *, groups: tuple[tuple[str, ...], ...],
     found = list(dict.fromkeys(m.group(1) for m in pattern.finditer(text)))
     if not found:
         return []
-    group_of = {}
+    group_of: dict[str, tuple[str, ...]] = {}
     for group in groups:
         for word in group:
             group_of.setdefault(word, group)
     outputs = []
     for _ in range(n):
-        mapping = {}
+        mapping: dict[str, str] = {}
         for entity in found:
             choices = [w for w in group_of[entity] if w not in found and w not in mapping.values()]
             if choices:

@@ -32,7 +32,8 @@ TYPE_ORDER = ("MFT", "INV", "DIR", "HEADS")
 
 @functools.lru_cache(maxsize=None)
 def _asset(name: str) -> str:
-    return resources.files("assay.report").joinpath("templates", name).read_text(encoding="utf-8")
+    # one part per joinpath: Python 3.10's Traversable.joinpath takes a single child
+    return resources.files("assay.report").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,7 +59,7 @@ def render_html(report: Mapping[str, Any], *, comparisons: Mapping[Any, Any] | N
         found = _comparison_for(test, comparisons)
         if found is not None:
             test["baseline"] = found
-    rank = {"error": 0, "failed": 1, "passed": 2, "skipped": 2}
+    rank: dict[str | None, int] = {"error": 0, "failed": 1, "passed": 2, "skipped": 2}
     tests.sort(key=lambda t: rank.get(t.get("outcome"), 0))  # stable: report order within each group
     for i, test in enumerate(tests):
         test["_anchor"] = f"test-{i}"

@@ -26,7 +26,7 @@ def delta_view(value: Any) -> dict[str, str | None]:
 
 
 def test_view(test: Mapping[str, Any], labels: list[str] | None, max_length: Any = None) -> dict[str, Any]:
-    outcome = test.get("outcome") if test.get("outcome") in WORDS else "error"
+    outcome: str = test["outcome"] if test.get("outcome") in WORDS else "error"
     rate = number(test.get("failure_rate"))
     if rate is not None:
         rate_text = (f"{percent(rate)} failed ({text(test.get('failed'))}/{text(test.get('cases'))}, 95% CI "
@@ -34,11 +34,13 @@ def test_view(test: Mapping[str, Any], labels: list[str] | None, max_length: Any
                      f"{percent(test.get('max_failure_rate'))}")
     else:
         rate_text = {"error": "could not be judged", "skipped": "skipped"}.get(outcome, "no applicable case")
-    comparison = test.get("baseline") if isinstance(test.get("baseline"), Mapping) else {}
+    baseline = test.get("baseline")
+    comparison: Mapping[str, Any] = baseline if isinstance(baseline, Mapping) else {}
     cases = [c for c in test.get("failing_cases") or [] if isinstance(c, Mapping)] \
         if isinstance(test.get("failing_cases"), list) else []
     kind = text(test.get("type")) if test.get("model") is not None else "collection"
-    extra = test.get("extra") if isinstance(test.get("extra"), Mapping) else {}
+    found_extra = test.get("extra")
+    extra: Mapping[str, Any] = found_extra if isinstance(found_extra, Mapping) else {}
     return {
         "anchor": test["_anchor"], "outcome": outcome, "word": WORDS[outcome], "open": outcome in ("failed", "error"),
         "name": text(test.get("name")), "model": text(test.get("model")), "type": kind,

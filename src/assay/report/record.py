@@ -216,9 +216,15 @@ def type_problems(kind: type, data: Any) -> list[tuple[list[str | int], str]]:
         _adapter(kind).validate_python(data, strict=True)
     except ValidationError as exc:
         return [(_data_path(data, error["loc"]), error["msg"]) for error in exc.errors()]
-    items = [([], data)] if kind is ItemRecord else list(enumerate(data["tests"])) if kind is Report else []
-    return [([*(["tests", i] if kind is Report else []), "outcomes"], "may hold only the letters P, F and N")
-            for i, item in items if not OUTCOMES_PATTERN.issuperset(item.get("outcomes", ""))]
+    items: list[tuple[list[str | int], Any]]  # (path of the record, the record)
+    if kind is ItemRecord:
+        items = [([], data)]
+    elif kind is Report:
+        items = [(["tests", i], test) for i, test in enumerate(data["tests"])]
+    else:
+        items = []
+    return [([*where, "outcomes"], "may hold only the letters P, F and N")
+            for where, item in items if not OUTCOMES_PATTERN.issuperset(item.get("outcomes", ""))]
 
 
 def format_path(path: list[str | int]) -> str:

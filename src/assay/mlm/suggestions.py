@@ -24,7 +24,8 @@ def suggest(pattern: Input, mlm: Any, *, top: int = 20, contexts: int = 10, seed
     from assay.mlm.loading import as_mlm
     from assay.templates import template as make_template
 
-    t = make_template(pattern if isinstance(pattern, (str, tuple)) else tuple(pattern), seed=seed, **slots)
+    options: dict[str, Any] = {"seed": seed, **slots}  # template()'s keywords: the seed, then word lists by slot
+    t = make_template(pattern if isinstance(pattern, (str, tuple)) else tuple(pattern), **options)
     if not has_masks(t.patterns[0]):
         raise DeclarationError(f"{t.patterns[0]!r} has no {{mask}} to fill: write {{mask}} where the model should suggest words")
     if not isinstance(top, int) or isinstance(top, bool) or top < 1:
