@@ -238,7 +238,7 @@ def test_fingerprint_is_stable_across_processes_and_tracks_every_file(tmp_path, 
     here = model.fingerprint
     files = [str(p) for p in model._fingerprint_files]
     assert {Path(p).name for p in files} >= {"model.safetensors", "tokenizer.json", "config.json"}
-    code = f"from pathlib import Path; from assay.engine.fingerprint import fingerprint; print(fingerprint([Path(p) for p in {files!r}]))"
+    code = f"from pathlib import Path; from assay.engine.checkpoint import fingerprint; print(fingerprint([Path(p) for p in {files!r}]))"
     src = str(Path(__file__).resolve().parents[1] / "src")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**__import__("os").environ, "PYTHONPATH": src}).stdout.strip()

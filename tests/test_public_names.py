@@ -53,3 +53,21 @@ def test_something():
     result = pytester.runpytest("-W", "error::pytest.PytestCollectionWarning")
     result.assert_outcomes(passed=1)
     assert "PytestCollectionWarning" not in result.stdout.str()
+
+
+def test_no_lazily_exported_name_is_also_a_submodule_of_its_package():
+    """Importing a submodule binds it on its package, so a module named like a name the package
+    exports (``assay/engine/fingerprint.py`` beside the function ``fingerprint``) hides that name
+    from ``from package import name`` as soon as anything has imported the module."""
+    import importlib
+    import pkgutil
+
+    clashes = []
+    for info in pkgutil.walk_packages(assay.__path__, "assay."):
+        if not info.ispkg:
+            continue
+        package = importlib.import_module(info.name)
+        exports = getattr(package, "_EXPORTS", {})
+        submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        clashes += [f"{info.name}.{name}" for name in exports if name in submodules]
+    assert clashes == []

@@ -17,7 +17,7 @@ _EXPORTS = {
     "PredictionCache": "cache", "default_cache_dir": "cache",
     "resolve_device": "device", "resolve_dtype": "device", "worker_gpu": "device",
     "NeutralBand": "labels",
-    "fingerprint": "fingerprint", "load_model": "loading",
+    "fingerprint": "checkpoint", "load_model": "loading",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -27,7 +27,7 @@ import torch
 
 from assay.engine.batching import Batch, Encoded, Forward, TorchForward, accepts_token_types, encode, predict_in_batches
 from assay.engine.cache import PredictionCache, encoding_key, input_key, prediction_key
-from assay.engine.fingerprint import Checkpoint
+from assay.engine.checkpoint import Checkpoint
 from assay.engine.labels import NeutralBand
 from assay.errors import ModelLoadError, PredictionError
 from assay.inputs import Input, check_input

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from assay.engine.cache import PredictionCache, input_key
-from assay.engine.fingerprint import Checkpoint
+from assay.engine.checkpoint import Checkpoint
 from assay.errors import ModelLoadError, PredictionError
 from assay.mlm.vocabulary import Vocabulary, position_kind, single_token
 
