@@ -27,6 +27,8 @@ from assay.engine.batching import (
     predict_in_batches,
     probabilities,
 )
+from assay.errors import PredictionError
+from assay.heads.labels import label_names
 from assay.heads.masking import (
     HeadMaskError,
     capture_layer_inputs,
@@ -38,9 +40,10 @@ from assay.heads.masking import (
     unwrap_model,
 )
 from assay.inputs import Input
+from assay.probabilities import checked_probabilities
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Encoded", "as_encoded", "encode", "eval_mode", "first_masked_layer", "length_order",
-           "model_inputs", "predict", "predict_under_masks"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Encoded", "as_encoded", "check_outputs", "encode", "eval_mode", "first_masked_layer",
+           "length_order", "model_inputs", "model_name", "predict", "predict_under_masks"]
 
 DEFAULT_BATCH_SIZE = 128
 
@@ -67,6 +70,37 @@ def eval_mode(model: nn.Module) -> Iterator[None]:
         yield
     finally:
         model.train(was_training)
+
+
+def model_name(model: Any) -> str:
+    """How errors name ``model``: the engine classifier's name, else the folder or hub id it was loaded
+    from (``config.name_or_path``), else its class."""
+    if not isinstance(model, nn.Module) and getattr(model, "name", None):
+        return str(model.name)
+    module = unwrap_model(model)
+    config = getattr(module, "config", None)
+    return str(getattr(config, "name_or_path", "") or getattr(config, "_name_or_path", "") or type(module).__name__)
+
+
+def _shown(inputs: Sequence[Input] | Encoded, n: int) -> Sequence[Input]:
+    """The inputs an error message can quote: the texts, or their positions when only token ids are left."""
+    return [f"input {i + 1} of {n}" for i in range(n)] if isinstance(inputs, Encoded) else list(inputs)
+
+
+def check_outputs(model: Any, probs: np.ndarray, inputs: Sequence[Input] | Encoded, where: str = "") -> np.ndarray:
+    """``probs`` ``[n, k]`` through :func:`assay.probabilities.checked_probabilities` (NaN, infinity, shape,
+    rows that are not distributions), the one check every model output passes; PredictionError naming
+    the model (and ``where``: which head mask) otherwise."""
+    module = unwrap_model(model)
+    dtype = next((p.dtype for p in module.parameters()), torch.float32)
+    fix = f"the model runs in {str(dtype).replace('torch.', '')}: try float32" if dtype in (torch.float16, torch.bfloat16) else ""
+    try:
+        return checked_probabilities(probs, model=model_name(model), inputs=_shown(inputs, len(probs)),
+                                     labels=label_names(module), fix=fix)
+    except PredictionError as exc:
+        if not where:
+            raise
+        raise PredictionError(f"{exc} {where}") from None
 
 
 def first_masked_layer(masks: torch.Tensor) -> np.ndarray:
@@ -118,7 +152,13 @@ def predict_under_masks(
         out, _ = predict_in_batches(encoded, batch_size, forward)
     if not len(encoded):
         return np.zeros((n_masks, 0, k), dtype=np.float32)
-    return np.ascontiguousarray(out.transpose(1, 0, 2))
+    out = np.ascontiguousarray(out.transpose(1, 0, 2))
+    shown = inputs if isinstance(inputs, Encoded) else list(inputs)
+    if not (np.isfinite(out).all() and np.allclose(out.sum(-1), 1.0, atol=1e-3)):
+        for m in range(n_masks):  # the first mask whose rows are not probabilities names the error
+            plain = bool((masks[m] == 1).all())
+            check_outputs(model, out[m], shown, "" if plain else f"(under head mask {m} of {n_masks})")
+    return out
 
 
 def _run_group(module, batch, hidden, layer, group_masks, out, members, batch_size) -> None:
@@ -154,4 +194,6 @@ def predict(
         out, _ = predict_in_batches(encoded, batch_size, TorchForward(module, device))
     if not len(encoded):
         return np.zeros((0, int(getattr(module.config, "num_labels", 0))), dtype=np.float32)
+    plain = bool((mask == 1).all())
+    check_outputs(model, out, inputs, "" if plain else "(under the head mask given)")
     return out
