@@ -36,6 +36,7 @@ from assay.heads.masking import (
     head_layout,
     mask_heads,
     model_device,
+    model_lock,
     start_at_layer,
     unwrap_model,
 )
@@ -124,6 +125,11 @@ def predict_under_masks(
     untouched then only needs layers ``l..``: its rows start from the recorded input of layer ``l``.
     Rows are (input, mask) pairs with one mask per row, ``batch_size`` rows per forward pass.
     """
+    with model_lock(model):  # the layer list is swapped and hooks are set: one thread at a time per model
+        return _predict_under_masks(model, tokenizer, inputs, masks, batch_size)
+
+
+def _predict_under_masks(model, tokenizer, inputs, masks, batch_size) -> np.ndarray:
     module = unwrap_model(model)
     encoded = as_encoded(tokenizer, inputs, model)
     n_layers, n_heads = head_layout(module)
@@ -187,11 +193,12 @@ def predict(
     module = unwrap_model(model)
     encoded = as_encoded(tokenizer, inputs, model)
     device = model_device(module)
-    n_layers, n_heads = head_layout(module)
-    mask = torch.ones(n_layers, n_heads) if mask is None else mask
-    mask = check_mask(module, mask.detach().to(device))
-    with eval_mode(module), mask_heads(module, mask):
-        out, _ = predict_in_batches(encoded, batch_size, TorchForward(module, device))
+    with model_lock(module):  # the layout is read and the model run while no other thread masks it
+        n_layers, n_heads = head_layout(module)
+        mask = torch.ones(n_layers, n_heads) if mask is None else mask
+        mask = check_mask(module, mask.detach().to(device))
+        with eval_mode(module), mask_heads(module, mask):
+            out, _ = predict_in_batches(encoded, batch_size, TorchForward(module, device))
     if not len(encoded):
         return np.zeros((0, int(getattr(module.config, "num_labels", 0))), dtype=np.float32)
     plain = bool((mask == 1).all())

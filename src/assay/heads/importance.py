@@ -27,7 +27,7 @@ from assay.heads.forward import (
     predict_under_masks,
 )
 from assay.heads.labels import accuracy, label_indices
-from assay.heads.masking import head_layout, mask_heads, model_device, unwrap_model
+from assay.heads.masking import head_layout, mask_heads, model_device, model_lock, unwrap_model
 from assay.inputs import Input
 
 
@@ -95,7 +95,7 @@ def head_importance(
     targets = None if labels is None else torch.as_tensor(label_indices(module, labels, len(encoded)))
     order = torch.from_numpy(length_order(encoded))
     total = torch.zeros(n_layers, n_heads, dtype=torch.float64)
-    with eval_mode(module), frozen_parameters(module), torch.enable_grad():
+    with model_lock(module), eval_mode(module), frozen_parameters(module), torch.enable_grad():
         for start in range(0, len(encoded), batch_size):
             index = order[start : start + batch_size]
             xi = torch.ones(len(index), n_layers, n_heads, device=device, requires_grad=True)

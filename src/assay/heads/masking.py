@@ -9,17 +9,24 @@ of the heads' context vectors ``[..., n_heads * head_dim]``, so multiplying head
 A mask is a ``[layers, heads]`` tensor (one mask for the whole batch), a ``[batch, layers, heads]``
 tensor (one mask per batch row, so one forward pass evaluates many masks), or either of them with
 ``requires_grad=True`` (gradients flow to it: gradient-based head importance).
+
+Hooks act on the model object, so masking is serialised per model: :func:`model_lock` is one
+re-entrant lock per model, held for the whole of a ``mask_heads`` block and of every forward pass
+assay runs (head checks, importance, the engine's ``predict_proba``). A second thread that uses the
+same model through assay waits instead of seeing another thread's mask.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
 import torch
 from torch import nn
 
+from assay.engine.batching import model_lock as _engine_lock
 from assay.errors import HeadMaskError, UnsupportedModelError
 
 SUPPORTED_MODEL_TYPES = ("bert", "roberta", "electra", "distilbert")
@@ -52,6 +59,14 @@ def unwrap_model(model: object) -> nn.Module:
     raise UnsupportedModelError(
         f"head masking needs a torch model, got {type(model).__name__}; pass a Hugging Face model or an object with .model"
     )
+
+
+def model_lock(model: object) -> "threading.RLock":
+    """The one re-entrant lock of ``model`` (a torch module, its encoder, or an object holding it in
+    ``.model``): held while heads are masked and while assay runs the model, so threads sharing a model
+    take turns. Hold it yourself around forward passes you run outside assay on a model that another
+    thread masks."""
+    return _engine_lock(unwrap_model(model))
 
 
 def _layout(model: object) -> _Layout:
@@ -148,42 +163,45 @@ def mask_heads(model: object, mask: torch.Tensor) -> Iterator[None]:
     """Scale attention heads by ``mask`` for every forward pass inside the ``with`` block.
 
     Layers whose mask is all ones (and needs no gradient) get no hook at all. The hooks are removed
-    when the block ends, also when it raises.
+    when the block ends, also when it raises. The model's lock (:func:`model_lock`) is held for the
+    whole block: other threads' assay forward passes on this model wait until it ends.
     """
-    layout = _layout(model)
-    mask = check_mask(model, mask)
-    handles = []
-    try:
-        for index, projection in enumerate(layout.projections):
-            layer_mask = mask[..., index, :]
-            if not layer_mask.requires_grad and bool((layer_mask == 1).all()):
-                continue
-            hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim)
-            handles.append(projection.register_forward_pre_hook(hook))
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
+    with model_lock(model):
+        layout = _layout(model)
+        mask = check_mask(model, mask)
+        handles = []
+        try:
+            for index, projection in enumerate(layout.projections):
+                layer_mask = mask[..., index, :]
+                if not layer_mask.requires_grad and bool((layer_mask == 1).all()):
+                    continue
+                hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim)
+                handles.append(projection.register_forward_pre_hook(hook))
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
 
 
 @contextlib.contextmanager
 def capture_layer_inputs(model: object) -> Iterator[list]:
     """Record the hidden states entering each encoder layer during the forward passes in the block."""
-    layout = _layout(model)
-    states: list = [None] * layout.n_layers
+    with model_lock(model):
+        layout = _layout(model)
+        states: list = [None] * layout.n_layers
 
-    def recorder(index: int):
-        def hook(module, args, kwargs):
-            states[index] = args[0] if args else kwargs["hidden_states"]
+        def recorder(index: int):
+            def hook(module, args, kwargs):
+                states[index] = args[0] if args else kwargs["hidden_states"]
 
-        return hook
+            return hook
 
-    handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.stack.layer)]
-    try:
-        yield states
-    finally:
-        for handle in handles:
-            handle.remove()
+        handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.stack.layer)]
+        try:
+            yield states
+        finally:
+            for handle in handles:
+                handle.remove()
 
 
 @contextlib.contextmanager
@@ -193,12 +211,13 @@ def start_at_layer(model: object, layer: int, hidden: torch.Tensor) -> Iterator[
     The embeddings' output is replaced by ``hidden`` and the earlier layers are skipped; the rest of
     the model (attention-mask preparation, pooler, classifier) runs as usual on the batch given.
     """
-    layout = _layout(model)
-    original = layout.stack.layer
-    handle = layout.entry.register_forward_hook(lambda module, args, output: hidden)
-    layout.stack.layer = nn.ModuleList(list(original)[layer:])
-    try:
-        yield
-    finally:
-        layout.stack.layer = original
-        handle.remove()
+    with model_lock(model):
+        layout = _layout(model)
+        original = layout.stack.layer
+        handle = layout.entry.register_forward_hook(lambda module, args, output: hidden)
+        layout.stack.layer = nn.ModuleList(list(original)[layer:])
+        try:
+            yield
+        finally:
+            layout.stack.layer = original
+            handle.remove()
