@@ -11,6 +11,7 @@ of a head check is the engine's prediction.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -150,8 +151,10 @@ def _predict_under_masks(model, tokenizer, inputs, masks, batch_size) -> np.ndar
         with capture_layer_inputs(module) as states:
             probs = probabilities(module(**arrays).logits)
         rows[:, unmasked] = probs[:, None, :]
+        skip = groups and max(layer for layer, _ in groups) > 0 and _skipping_is_exact(module, arrays, states, probs)
         for layer, members in groups:
-            _run_group(module, arrays, states[layer], layer, masks[members.to(device)], rows, members, batch_size)
+            start = layer if skip else None
+            _run_group(module, arrays, states[layer], start, masks[members.to(device)], rows, members, batch_size)
         return rows
 
     with eval_mode(module), torch.inference_mode():
@@ -167,9 +170,27 @@ def _predict_under_masks(model, tokenizer, inputs, masks, batch_size) -> np.ndar
     return out
 
 
+_SKIP_CHECKED: "weakref.WeakKeyDictionary[nn.Module, bool]" = weakref.WeakKeyDictionary()
+
+
+def _skipping_is_exact(module: nn.Module, arrays: dict, states: list, probs: np.ndarray) -> bool:
+    """Whether running only the last layer on its recorded input gives the full pass's output.
+
+    Skipping the unmasked layers assumes the encoder simply chains its layers; an encoder that treats a
+    layer by its position (DeBERTa's convolution after layer 0, for one) does not. Checked once per model
+    on its first batch; where it does not hold, every mask runs the whole model."""
+    known = _SKIP_CHECKED.get(module)
+    if known is None:
+        last = len(states) - 1
+        with start_at_layer(module, last, states[last]):
+            again = probabilities(module(**arrays).logits)
+        known = _SKIP_CHECKED[module] = bool(np.allclose(again, probs, atol=1e-4))
+    return known
+
+
 def _run_group(module, batch, hidden, layer, group_masks, out, members, batch_size) -> None:
-    """Rows (input, mask) for masks whose first masked layer is ``layer``, run from that layer on;
-    ``out[input, mask]`` receives their probabilities."""
+    """Rows (input, mask) for masks whose first masked layer is ``layer``, run from that layer on (the
+    whole model when ``layer`` is None); ``out[input, mask]`` receives their probabilities."""
     n_inputs, n_masks = int(hidden.shape[0]), int(group_masks.shape[0])
     total = n_inputs * n_masks
     for start in range(0, total, batch_size):
@@ -177,7 +198,8 @@ def _run_group(module, batch, hidden, layer, group_masks, out, members, batch_si
         row_inputs, row_masks = rows // n_masks, rows % n_masks
         index = row_inputs.to(hidden.device)
         sub_batch = {name: tensor[index] for name, tensor in batch.items()}
-        with mask_heads(module, group_masks[row_masks.to(hidden.device)]), start_at_layer(module, layer, hidden[index]):
+        skipped = contextlib.nullcontext() if layer is None else start_at_layer(module, layer, hidden[index])
+        with mask_heads(module, group_masks[row_masks.to(hidden.device)]), skipped:
             probs = probabilities(module(**sub_batch).logits)
         out[row_inputs.numpy(), members[row_masks].numpy()] = probs
 

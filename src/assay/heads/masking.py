@@ -30,6 +30,18 @@ from assay.engine.batching import model_lock as _engine_lock
 from assay.errors import HeadMaskError, UnsupportedModelError
 
 SUPPORTED_MODEL_TYPES = ("bert", "roberta", "electra", "distilbert")
+"""The model types the layout is documented and tested for; any other model whose modules have the
+same layout (XLM-RoBERTa, CamemBERT, DeBERTa-v2, ...) is masked too: the modules decide, not the name."""
+
+# Where an encoder keeps its layers and, in each layer, the attention module (which knows its head
+# count) and the attention output projection (whose input is the heads' concatenated context vectors).
+_ENCODER_LAYOUTS = (
+    ("encoder", ("attention", "self"), ("attention", "output", "dense")),  # BERT, RoBERTa, ELECTRA, XLM-R, ...
+    ("transformer", ("attention",), ("attention", "out_lin")),  # DistilBERT
+)
+_WHAT_FITS = ("an encoder whose layers have an attention output projection that reads the heads' "
+              "concatenated context vectors (encoder.layer[i].attention.output.dense or "
+              "transformer.layer[i].attention.out_lin)")
 
 
 @dataclass(frozen=True)
@@ -69,36 +81,61 @@ def model_lock(model: object) -> "threading.RLock":
     return _engine_lock(unwrap_model(model))
 
 
+def _path(module: nn.Module, names: tuple[str, ...]) -> object:
+    for name in names:
+        module = getattr(module, name, None)
+        if module is None:
+            return None
+    return module
+
+
+def _heads_of(attention: object) -> int | None:
+    for name in ("num_attention_heads", "n_heads", "num_heads"):
+        value = getattr(attention, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 def _layout(model: object) -> _Layout:
+    """The layers, heads and projections to hook, read from the model's modules (not its type name)."""
     module = unwrap_model(model)
     config = getattr(module, "config", None)
     model_type = getattr(config, "model_type", None) or type(module).__name__
-    supported = ", ".join(SUPPORTED_MODEL_TYPES)
-    if model_type not in SUPPORTED_MODEL_TYPES:
-        raise UnsupportedModelError(
-            f"head masking does not support model type {model_type!r} ({type(module).__name__}); supported: {supported}"
-        )
+    what = f"{type(module).__name__} (model type {model_type!r})"
+    unsupported = f"; supported: {', '.join(SUPPORTED_MODEL_TYPES)} and models with their layout"
     base = getattr(module, "base_model", module)
-    try:
-        if model_type == "distilbert":
-            stack, entry = base.transformer, base.embeddings
-            projections = tuple(layer.attention.out_lin for layer in stack.layer)
-            n_heads = int(config.n_heads)
-        else:
-            stack, entry = base.encoder, getattr(base, "embeddings_project", None) or base.embeddings
-            projections = tuple(layer.attention.output.dense for layer in stack.layer)
-            n_heads = int(config.num_attention_heads)
-    except AttributeError as exc:
-        raise UnsupportedModelError(
-            f"{type(module).__name__} (model type {model_type!r}) lacks the expected encoder layout ({exc}); supported: {supported}"
-        ) from None
-    if not projections or not all(isinstance(p, nn.Linear) for p in projections):
-        raise UnsupportedModelError(f"{type(module).__name__} has no attention output projections to mask")
-    if projections[0].in_features % n_heads:
-        raise UnsupportedModelError(
-            f"{type(module).__name__}: projection width {projections[0].in_features} is not a multiple of {n_heads} heads"
-        )
-    return _Layout(model_type, projections, n_heads, stack, entry)
+    base = base if isinstance(base, nn.Module) else module
+    for stack_name, attention_path, projection_path in _ENCODER_LAYOUTS:
+        stack = getattr(base, stack_name, None)
+        layers = getattr(stack, "layer", None)
+        if not isinstance(layers, nn.ModuleList) or not len(layers):
+            continue
+        projections, heads = [], set()
+        for index, layer in enumerate(layers):
+            projection = _path(layer, projection_path)
+            n_heads = _heads_of(_path(layer, attention_path))
+            if not isinstance(projection, nn.Linear) or n_heads is None:
+                raise UnsupportedModelError(
+                    f"head masking cannot use {what}: layer {index} has no attention output projection "
+                    f"({'.'.join(projection_path)}, a Linear) with a head count{unsupported}")
+            attention = _path(layer, attention_path)
+            head_size = getattr(attention, "attention_head_size", None)
+            if projection.in_features % n_heads or (isinstance(head_size, int) and head_size * n_heads != projection.in_features):
+                raise UnsupportedModelError(
+                    f"head masking cannot use {what}: layer {index}'s attention output projection reads "
+                    f"{projection.in_features} values, not {n_heads} heads of equal size{unsupported}")
+            projections.append(projection)
+            heads.add(n_heads)
+        if len(heads) != 1:
+            raise UnsupportedModelError(f"head masking cannot use {what}: its layers have different head counts "
+                                        f"{sorted(heads)}{unsupported}")
+        entry = getattr(base, "embeddings_project", None) or getattr(base, "embeddings", None)
+        if not isinstance(entry, nn.Module):
+            raise UnsupportedModelError(f"head masking cannot use {what}: it has no embeddings module{unsupported}")
+        return _Layout(str(model_type), tuple(projections), heads.pop(), stack, entry)
+    raise UnsupportedModelError(f"head masking does not support {what}: it has no encoder layers of the kind it needs, "
+                                f"{_WHAT_FITS}{unsupported}")
 
 
 def head_layout(model: object) -> tuple[int, int]:
