@@ -90,7 +90,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     target = "gold labels" if labels is not None else "the model's own predictions"
     print(f"assay heads: {args.model} ({n_layers} layers x {n_heads} heads) on {len(inputs)} inputs from {args.data}", file=out)
 
-    importance = head_importance(model, tokenizer, encoded, labels, batch_size=batch_size)
+    # The texts, not their token ids: an output that is not a probability is reported with its input.
+    importance = head_importance(classifier, tokenizer, inputs, labels, batch_size=batch_size)
     print(f"\nhead importance (Michel et al. 2019, loss against {target}, normalised per layer):", file=out)
     print(format_grid(importance.importance), file=out)
 
