@@ -98,8 +98,14 @@ def _heads_of(attention: object) -> int | None:
 
 
 def _layout(model: object) -> _Layout:
-    """The layers, heads and projections to hook, read from the model's modules (not its type name)."""
-    module = unwrap_model(model)
+    """The layers, heads and projections to hook, read from the model's modules (not its type name).
+
+    Read under the model's lock: while another thread runs a sweep, its layer list is a shorter one."""
+    with model_lock(model):
+        return _read_layout(unwrap_model(model))
+
+
+def _read_layout(module: nn.Module) -> _Layout:
     config = getattr(module, "config", None)
     model_type = getattr(config, "model_type", None) or type(module).__name__
     what = f"{type(module).__name__} (model type {model_type!r})"
