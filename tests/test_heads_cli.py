@@ -81,6 +81,19 @@ def test_heads_command_writes_table_curve_csv_and_heatmap(model_dir, data_file, 
     assert (out_dir / "heads-importance.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_heads_command_plots_the_pruning_curve_and_prints_at_300_dpi(model_dir, data_file, tmp_path):
+    """Issue 11, item 23: the pruning curve is a figure too, and both figures are print-ready."""
+    from PIL import Image
+
+    code, out, err = _run([str(model_dir), "--data", str(data_file), "--text-column", "text", "--out", str(tmp_path),
+                           "--device", "cpu", "--step", "0.5", "--draws", "1"])
+    assert code == 0, err
+    assert "heads-pruning.png" in out
+    for name in ("heads-importance.png", "heads-pruning.png"):
+        with Image.open(tmp_path / name) as image:
+            assert round(image.info["dpi"][0]) >= 300, name
+
+
 def test_heads_command_without_labels_reports_agreement_only(model_dir, data_file, tmp_path):
     code, out, err = _run([str(model_dir), "--data", str(data_file), "--text-column", "text", "--n", "5",
                            "--out", str(tmp_path), "--step", "0.5", "--draws", "1"])

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-column", default=None, metavar="C", help="column of gold labels; adds accuracy figures")
     parser.add_argument("--n", type=valid.POSITIVE_INT, default=1000, metavar="N", help="seeded sample of N inputs (default 1000)")
     parser.add_argument("--out", type=valid.folder, default="assay-heads", metavar="DIR",
-                        help="folder for heads.csv, pruning.csv and heads-importance.png")
+                        help="folder for heads.csv, pruning.csv, heads-importance.png and heads-pruning.png")
     add_engine_options(parser.add_argument)
     parser.add_argument("--step", type=valid.STEP, default=0.1, help="pruning curve step, a fraction of all heads in (0, 1] (default 0.1)")
     parser.add_argument("--random-fraction", type=valid.OPEN_FRACTION, default=0.2,
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from assay.heads.forward import DEFAULT_BATCH_SIZE, encode
     from assay.heads.importance import head_importance, pruning_curve
     from assay.heads.masking import head_layout
-    from assay.heads.plot import heatmap
+    from assay.heads.plot import importance_heatmap, pruning_plot
 
     data = dataset(args.data, text_column=args.text_column, label_column=args.label_column, n=args.n, seed=args.seed)
     inputs = list(data)
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     target = "gold labels" if labels is not None else "the model's own predictions"
     print(f"assay heads: {args.model} ({n_layers} layers x {n_heads} heads) on {len(inputs)} inputs from {args.data}", file=out)
 
-    importance = head_importance(model, tokenizer, encoded, labels, batch_size=batch_size)
+    # The texts, not their token ids: an output that is not a probability is reported with its input.
+    importance = head_importance(classifier, tokenizer, inputs, labels, batch_size=batch_size)
     print(f"\nhead importance (Michel et al. 2019, loss against {target}, normalised per layer):", file=out)
     print(format_grid(importance.importance), file=out)
 
@@ -112,8 +113,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     write_heads_csv(folder / "heads.csv", importance)
     write_curve_csv(folder / "pruning.csv", curve)
-    png = heatmap(importance.importance, folder / "heads-importance.png", title=f"Head importance: {Path(args.model).name}")
-    print(f"\nwrote {folder / 'heads.csv'}, {folder / 'pruning.csv'} and {png}", file=out)
+    name = Path(args.model).name
+    png = importance_heatmap(importance, folder / "heads-importance.png", title=f"Head importance: {name}")
+    curve_png = pruning_plot(curve, folder / "heads-pruning.png", title=f"Pruning curve: {name}")
+    print(f"\nwrote {folder / 'heads.csv'}, {folder / 'pruning.csv'}, {png} and {curve_png}", file=out)
     if args.functions:
         from assay.explain.head_functions import run_functions
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -274,6 +276,25 @@ def probabilities(logits: torch.Tensor) -> np.ndarray:
     return torch.softmax(logits.float(), dim=-1).detach().cpu().numpy()
 
 
+_LOCKS: "weakref.WeakKeyDictionary[torch.nn.Module, threading.RLock]" = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def model_lock(module: torch.nn.Module) -> threading.RLock:
+    """The one re-entrant lock of a torch model, shared by the model and its encoder (``base_model``).
+
+    Head masking (:func:`assay.heads.masking.mask_heads`) changes the model object itself (hooks, a
+    shortened layer list), so every forward pass assay runs holds this lock: threads sharing a model
+    take turns instead of seeing another thread's mask."""
+    base = getattr(module, "base_model", module)
+    key = base if isinstance(base, torch.nn.Module) else module
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            lock = _LOCKS[key] = threading.RLock()
+        return lock
+
+
 class TorchForward:
     """``forward(batch) -> probabilities`` for a Hugging Face sequence classifier (no gradients kept)."""
 
@@ -284,7 +305,8 @@ class TorchForward:
         self.device = device if device is not None else next(iter(model.parameters()), torch.empty(0)).device
 
     def __call__(self, batch: Batch) -> np.ndarray:
-        with torch.inference_mode():
+        # Another thread's head mask (hooks, a shortened layer list) must not leak into this pass: wait for it.
+        with model_lock(self.model), torch.inference_mode():
             return probabilities(self.model(**model_inputs(self.model, batch.arrays(), self.device)).logits)
 
 

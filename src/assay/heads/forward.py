@@ -11,6 +11,7 @@ of a head check is the engine's prediction.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -27,6 +28,8 @@ from assay.engine.batching import (
     predict_in_batches,
     probabilities,
 )
+from assay.errors import PredictionError
+from assay.heads.labels import label_names
 from assay.heads.masking import (
     HeadMaskError,
     capture_layer_inputs,
@@ -34,13 +37,15 @@ from assay.heads.masking import (
     head_layout,
     mask_heads,
     model_device,
+    model_lock,
     start_at_layer,
     unwrap_model,
 )
 from assay.inputs import Input
+from assay.probabilities import checked_probabilities
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Encoded", "as_encoded", "encode", "eval_mode", "first_masked_layer", "length_order",
-           "model_inputs", "predict", "predict_under_masks"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Encoded", "as_encoded", "check_outputs", "encode", "eval_mode", "first_masked_layer",
+           "length_order", "model_inputs", "model_name", "predict", "predict_under_masks"]
 
 DEFAULT_BATCH_SIZE = 128
 
@@ -69,6 +74,37 @@ def eval_mode(model: nn.Module) -> Iterator[None]:
         model.train(was_training)
 
 
+def model_name(model: Any) -> str:
+    """How errors name ``model``: the engine classifier's name, else the folder or hub id it was loaded
+    from (``config.name_or_path``), else its class."""
+    if not isinstance(model, nn.Module) and getattr(model, "name", None):
+        return str(model.name)
+    module = unwrap_model(model)
+    config = getattr(module, "config", None)
+    return str(getattr(config, "name_or_path", "") or getattr(config, "_name_or_path", "") or type(module).__name__)
+
+
+def _shown(inputs: Sequence[Input] | Encoded, n: int) -> Sequence[Input]:
+    """The inputs an error message can quote: the texts, or their positions when only token ids are left."""
+    return [f"input {i + 1} of {n}" for i in range(n)] if isinstance(inputs, Encoded) else list(inputs)
+
+
+def check_outputs(model: Any, probs: np.ndarray, inputs: Sequence[Input] | Encoded, where: str = "") -> np.ndarray:
+    """``probs`` ``[n, k]`` through :func:`assay.probabilities.checked_probabilities` (NaN, infinity, shape,
+    rows that are not distributions), the one check every model output passes; PredictionError naming
+    the model (and ``where``: which head mask) otherwise."""
+    module = unwrap_model(model)
+    dtype = next((p.dtype for p in module.parameters()), torch.float32)
+    fix = f"the model runs in {str(dtype).replace('torch.', '')}: try float32" if dtype in (torch.float16, torch.bfloat16) else ""
+    try:
+        return checked_probabilities(probs, model=model_name(model), inputs=_shown(inputs, len(probs)),
+                                     labels=label_names(module), fix=fix)
+    except PredictionError as exc:
+        if not where:
+            raise
+        raise PredictionError(f"{exc} {where}") from None
+
+
 def first_masked_layer(masks: torch.Tensor) -> np.ndarray:
     """For each mask ``[M, L, H]``: the first layer with a head not at 1 (``L`` for an all-ones mask)."""
     changed = (masks != 1).any(dim=-1).cpu().numpy()  # [M, L]
@@ -90,6 +126,11 @@ def predict_under_masks(
     untouched then only needs layers ``l..``: its rows start from the recorded input of layer ``l``.
     Rows are (input, mask) pairs with one mask per row, ``batch_size`` rows per forward pass.
     """
+    with model_lock(model):  # the layer list is swapped and hooks are set: one thread at a time per model
+        return _predict_under_masks(model, tokenizer, inputs, masks, batch_size)
+
+
+def _predict_under_masks(model, tokenizer, inputs, masks, batch_size) -> np.ndarray:
     module = unwrap_model(model)
     encoded = as_encoded(tokenizer, inputs, model)
     n_layers, n_heads = head_layout(module)
@@ -110,20 +151,46 @@ def predict_under_masks(
         with capture_layer_inputs(module) as states:
             probs = probabilities(module(**arrays).logits)
         rows[:, unmasked] = probs[:, None, :]
+        skip = groups and max(layer for layer, _ in groups) > 0 and _skipping_is_exact(module, arrays, states, probs)
         for layer, members in groups:
-            _run_group(module, arrays, states[layer], layer, masks[members.to(device)], rows, members, batch_size)
+            start = layer if skip else None
+            _run_group(module, arrays, states[layer], start, masks[members.to(device)], rows, members, batch_size)
         return rows
 
     with eval_mode(module), torch.inference_mode():
         out, _ = predict_in_batches(encoded, batch_size, forward)
     if not len(encoded):
         return np.zeros((n_masks, 0, k), dtype=np.float32)
-    return np.ascontiguousarray(out.transpose(1, 0, 2))
+    out = np.ascontiguousarray(out.transpose(1, 0, 2))
+    shown = inputs if isinstance(inputs, Encoded) else list(inputs)
+    if not (np.isfinite(out).all() and np.allclose(out.sum(-1), 1.0, atol=1e-3)):
+        for m in range(n_masks):  # the first mask whose rows are not probabilities names the error
+            plain = bool((masks[m] == 1).all())
+            check_outputs(model, out[m], shown, "" if plain else f"(under head mask {m} of {n_masks})")
+    return out
+
+
+_SKIP_CHECKED: "weakref.WeakKeyDictionary[nn.Module, bool]" = weakref.WeakKeyDictionary()
+
+
+def _skipping_is_exact(module: nn.Module, arrays: dict, states: list, probs: np.ndarray) -> bool:
+    """Whether running only the last layer on its recorded input gives the full pass's output.
+
+    Skipping the unmasked layers assumes the encoder simply chains its layers; an encoder that treats a
+    layer by its position (DeBERTa's convolution after layer 0, for one) does not. Checked once per model
+    on its first batch; where it does not hold, every mask runs the whole model."""
+    known = _SKIP_CHECKED.get(module)
+    if known is None:
+        last = len(states) - 1
+        with start_at_layer(module, last, states[last]):
+            again = probabilities(module(**arrays).logits)
+        known = _SKIP_CHECKED[module] = bool(np.allclose(again, probs, atol=1e-4))
+    return known
 
 
 def _run_group(module, batch, hidden, layer, group_masks, out, members, batch_size) -> None:
-    """Rows (input, mask) for masks whose first masked layer is ``layer``, run from that layer on;
-    ``out[input, mask]`` receives their probabilities."""
+    """Rows (input, mask) for masks whose first masked layer is ``layer``, run from that layer on (the
+    whole model when ``layer`` is None); ``out[input, mask]`` receives their probabilities."""
     n_inputs, n_masks = int(hidden.shape[0]), int(group_masks.shape[0])
     total = n_inputs * n_masks
     for start in range(0, total, batch_size):
@@ -131,7 +198,8 @@ def _run_group(module, batch, hidden, layer, group_masks, out, members, batch_si
         row_inputs, row_masks = rows // n_masks, rows % n_masks
         index = row_inputs.to(hidden.device)
         sub_batch = {name: tensor[index] for name, tensor in batch.items()}
-        with mask_heads(module, group_masks[row_masks.to(hidden.device)]), start_at_layer(module, layer, hidden[index]):
+        skipped = contextlib.nullcontext() if layer is None else start_at_layer(module, layer, hidden[index])
+        with mask_heads(module, group_masks[row_masks.to(hidden.device)]), skipped:
             probs = probabilities(module(**sub_batch).logits)
         out[row_inputs.numpy(), members[row_masks].numpy()] = probs
 
@@ -147,11 +215,14 @@ def predict(
     module = unwrap_model(model)
     encoded = as_encoded(tokenizer, inputs, model)
     device = model_device(module)
-    n_layers, n_heads = head_layout(module)
-    mask = torch.ones(n_layers, n_heads) if mask is None else mask
-    mask = check_mask(module, mask.detach().to(device))
-    with eval_mode(module), mask_heads(module, mask):
-        out, _ = predict_in_batches(encoded, batch_size, TorchForward(module, device))
+    with model_lock(module):  # the layout is read and the model run while no other thread masks it
+        n_layers, n_heads = head_layout(module)
+        mask = torch.ones(n_layers, n_heads) if mask is None else mask
+        mask = check_mask(module, mask.detach().to(device))
+        with eval_mode(module), mask_heads(module, mask):
+            out, _ = predict_in_batches(encoded, batch_size, TorchForward(module, device))
     if not len(encoded):
         return np.zeros((0, int(getattr(module.config, "num_labels", 0))), dtype=np.float32)
+    plain = bool((mask == 1).all())
+    check_outputs(model, out, inputs, "" if plain else "(under the head mask given)")
     return out

@@ -14,17 +14,20 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from assay.errors import PredictionError
 from assay.heads.forward import (
     DEFAULT_BATCH_SIZE,
     Encoded,
     as_encoded,
+    check_outputs,
     eval_mode,
     length_order,
     model_inputs,
+    model_name,
     predict_under_masks,
 )
 from assay.heads.labels import accuracy, label_indices
-from assay.heads.masking import head_layout, mask_heads, model_device, unwrap_model
+from assay.heads.masking import head_layout, mask_heads, model_device, model_lock, unwrap_model
 from assay.inputs import Input
 
 
@@ -39,6 +42,13 @@ def frozen_parameters(module: torch.nn.Module) -> Iterator[None]:
     finally:
         for parameter, flag in flags:
             parameter.requires_grad_(flag)
+
+
+def _shown(inputs: Sequence[Input] | Encoded, index: list[int], n: int) -> list:
+    """The inputs of one batch as an error can quote them (positions when only token ids are left)."""
+    if isinstance(inputs, Encoded):
+        return [f"input {i + 1} of {n}" for i in index]
+    return [inputs[i] for i in index]
 
 
 @dataclass(frozen=True)
@@ -85,17 +95,25 @@ def head_importance(
     targets = None if labels is None else torch.as_tensor(label_indices(module, labels, len(encoded)))
     order = torch.from_numpy(length_order(encoded))
     total = torch.zeros(n_layers, n_heads, dtype=torch.float64)
-    with eval_mode(module), frozen_parameters(module), torch.enable_grad():
+    with model_lock(module), eval_mode(module), frozen_parameters(module), torch.enable_grad():
         for start in range(0, len(encoded), batch_size):
             index = order[start : start + batch_size]
             xi = torch.ones(len(index), n_layers, n_heads, device=device, requires_grad=True)
             with mask_heads(module, xi):
                 logits = module(**model_inputs(module, encoded.rows(index), device)).logits.float()
+            # The loss of a NaN output has NaN gradients: refuse it as every other head check does.
+            shown = _shown(inputs, index.tolist(), len(encoded))
+            check_outputs(module if isinstance(model, torch.nn.Module) else model,
+                          torch.softmax(logits.detach(), -1).cpu().numpy(), shown)
             target = logits.argmax(-1).detach() if targets is None else targets[index].to(device)
             loss = torch.nn.functional.cross_entropy(logits, target, reduction="sum")
             (grad,) = torch.autograd.grad(loss, xi)
             total += grad.abs().sum(0).double().cpu()
     raw = (total / max(len(encoded), 1)).numpy()
+    if not np.isfinite(raw).all():
+        layer, head = (int(i) for i in np.argwhere(~np.isfinite(raw))[0])
+        raise PredictionError(f"model {model_name(model)!r}: the head importance of layer {layer} head {head} is not finite "
+                              f"(NaN or infinite gradients of finite outputs); run in float32 or on other inputs")
     importance = raw
     if normalize:
         norms = np.linalg.norm(raw, axis=1, keepdims=True)

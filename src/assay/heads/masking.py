@@ -9,20 +9,39 @@ of the heads' context vectors ``[..., n_heads * head_dim]``, so multiplying head
 A mask is a ``[layers, heads]`` tensor (one mask for the whole batch), a ``[batch, layers, heads]``
 tensor (one mask per batch row, so one forward pass evaluates many masks), or either of them with
 ``requires_grad=True`` (gradients flow to it: gradient-based head importance).
+
+Hooks act on the model object, so masking is serialised per model: :func:`model_lock` is one
+re-entrant lock per model, held for the whole of a ``mask_heads`` block and of every forward pass
+assay runs (head checks, importance, the engine's ``predict_proba``). A second thread that uses the
+same model through assay waits instead of seeing another thread's mask.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
 import torch
 from torch import nn
 
+from assay.engine.batching import model_lock as _engine_lock
 from assay.errors import HeadMaskError, UnsupportedModelError
 
 SUPPORTED_MODEL_TYPES = ("bert", "roberta", "electra", "distilbert")
+"""The model types the layout is documented and tested for; any other model whose modules have the
+same layout (XLM-RoBERTa, CamemBERT, DeBERTa-v2, ...) is masked too: the modules decide, not the name."""
+
+# Where an encoder keeps its layers and, in each layer, the attention module (which knows its head
+# count) and the attention output projection (whose input is the heads' concatenated context vectors).
+_ENCODER_LAYOUTS = (
+    ("encoder", ("attention", "self"), ("attention", "output", "dense")),  # BERT, RoBERTa, ELECTRA, XLM-R, ...
+    ("transformer", ("attention",), ("attention", "out_lin")),  # DistilBERT
+)
+_WHAT_FITS = ("an encoder whose layers have an attention output projection that reads the heads' "
+              "concatenated context vectors (encoder.layer[i].attention.output.dense or "
+              "transformer.layer[i].attention.out_lin)")
 
 
 @dataclass(frozen=True)
@@ -54,36 +73,75 @@ def unwrap_model(model: object) -> nn.Module:
     )
 
 
+def model_lock(model: object) -> "threading.RLock":
+    """The one re-entrant lock of ``model`` (a torch module, its encoder, or an object holding it in
+    ``.model``): held while heads are masked and while assay runs the model, so threads sharing a model
+    take turns. Hold it yourself around forward passes you run outside assay on a model that another
+    thread masks."""
+    return _engine_lock(unwrap_model(model))
+
+
+def _path(module: nn.Module, names: tuple[str, ...]) -> object:
+    for name in names:
+        module = getattr(module, name, None)
+        if module is None:
+            return None
+    return module
+
+
+def _heads_of(attention: object) -> int | None:
+    for name in ("num_attention_heads", "n_heads", "num_heads"):
+        value = getattr(attention, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 def _layout(model: object) -> _Layout:
-    module = unwrap_model(model)
+    """The layers, heads and projections to hook, read from the model's modules (not its type name).
+
+    Read under the model's lock: while another thread runs a sweep, its layer list is a shorter one."""
+    with model_lock(model):
+        return _read_layout(unwrap_model(model))
+
+
+def _read_layout(module: nn.Module) -> _Layout:
     config = getattr(module, "config", None)
     model_type = getattr(config, "model_type", None) or type(module).__name__
-    supported = ", ".join(SUPPORTED_MODEL_TYPES)
-    if model_type not in SUPPORTED_MODEL_TYPES:
-        raise UnsupportedModelError(
-            f"head masking does not support model type {model_type!r} ({type(module).__name__}); supported: {supported}"
-        )
+    what = f"{type(module).__name__} (model type {model_type!r})"
+    unsupported = f"; supported: {', '.join(SUPPORTED_MODEL_TYPES)} and models with their layout"
     base = getattr(module, "base_model", module)
-    try:
-        if model_type == "distilbert":
-            stack, entry = base.transformer, base.embeddings
-            projections = tuple(layer.attention.out_lin for layer in stack.layer)
-            n_heads = int(config.n_heads)
-        else:
-            stack, entry = base.encoder, getattr(base, "embeddings_project", None) or base.embeddings
-            projections = tuple(layer.attention.output.dense for layer in stack.layer)
-            n_heads = int(config.num_attention_heads)
-    except AttributeError as exc:
-        raise UnsupportedModelError(
-            f"{type(module).__name__} (model type {model_type!r}) lacks the expected encoder layout ({exc}); supported: {supported}"
-        ) from None
-    if not projections or not all(isinstance(p, nn.Linear) for p in projections):
-        raise UnsupportedModelError(f"{type(module).__name__} has no attention output projections to mask")
-    if projections[0].in_features % n_heads:
-        raise UnsupportedModelError(
-            f"{type(module).__name__}: projection width {projections[0].in_features} is not a multiple of {n_heads} heads"
-        )
-    return _Layout(model_type, projections, n_heads, stack, entry)
+    base = base if isinstance(base, nn.Module) else module
+    for stack_name, attention_path, projection_path in _ENCODER_LAYOUTS:
+        stack = getattr(base, stack_name, None)
+        layers = getattr(stack, "layer", None)
+        if not isinstance(layers, nn.ModuleList) or not len(layers):
+            continue
+        projections, heads = [], set()
+        for index, layer in enumerate(layers):
+            projection = _path(layer, projection_path)
+            n_heads = _heads_of(_path(layer, attention_path))
+            if not isinstance(projection, nn.Linear) or n_heads is None:
+                raise UnsupportedModelError(
+                    f"head masking cannot use {what}: layer {index} has no attention output projection "
+                    f"({'.'.join(projection_path)}, a Linear) with a head count{unsupported}")
+            attention = _path(layer, attention_path)
+            head_size = getattr(attention, "attention_head_size", None)
+            if projection.in_features % n_heads or (isinstance(head_size, int) and head_size * n_heads != projection.in_features):
+                raise UnsupportedModelError(
+                    f"head masking cannot use {what}: layer {index}'s attention output projection reads "
+                    f"{projection.in_features} values, not {n_heads} heads of equal size{unsupported}")
+            projections.append(projection)
+            heads.add(n_heads)
+        if len(heads) != 1:
+            raise UnsupportedModelError(f"head masking cannot use {what}: its layers have different head counts "
+                                        f"{sorted(heads)}{unsupported}")
+        entry = getattr(base, "embeddings_project", None) or getattr(base, "embeddings", None)
+        if not isinstance(entry, nn.Module):
+            raise UnsupportedModelError(f"head masking cannot use {what}: it has no embeddings module{unsupported}")
+        return _Layout(str(model_type), tuple(projections), heads.pop(), stack, entry)
+    raise UnsupportedModelError(f"head masking does not support {what}: it has no encoder layers of the kind it needs, "
+                                f"{_WHAT_FITS}{unsupported}")
 
 
 def head_layout(model: object) -> tuple[int, int]:
@@ -148,42 +206,45 @@ def mask_heads(model: object, mask: torch.Tensor) -> Iterator[None]:
     """Scale attention heads by ``mask`` for every forward pass inside the ``with`` block.
 
     Layers whose mask is all ones (and needs no gradient) get no hook at all. The hooks are removed
-    when the block ends, also when it raises.
+    when the block ends, also when it raises. The model's lock (:func:`model_lock`) is held for the
+    whole block: other threads' assay forward passes on this model wait until it ends.
     """
-    layout = _layout(model)
-    mask = check_mask(model, mask)
-    handles = []
-    try:
-        for index, projection in enumerate(layout.projections):
-            layer_mask = mask[..., index, :]
-            if not layer_mask.requires_grad and bool((layer_mask == 1).all()):
-                continue
-            hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim)
-            handles.append(projection.register_forward_pre_hook(hook))
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
+    with model_lock(model):
+        layout = _layout(model)
+        mask = check_mask(model, mask)
+        handles = []
+        try:
+            for index, projection in enumerate(layout.projections):
+                layer_mask = mask[..., index, :]
+                if not layer_mask.requires_grad and bool((layer_mask == 1).all()):
+                    continue
+                hook = _make_hook(layer_mask, layout.n_heads, layout.head_dim)
+                handles.append(projection.register_forward_pre_hook(hook))
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
 
 
 @contextlib.contextmanager
 def capture_layer_inputs(model: object) -> Iterator[list]:
     """Record the hidden states entering each encoder layer during the forward passes in the block."""
-    layout = _layout(model)
-    states: list = [None] * layout.n_layers
+    with model_lock(model):
+        layout = _layout(model)
+        states: list = [None] * layout.n_layers
 
-    def recorder(index: int):
-        def hook(module, args, kwargs):
-            states[index] = args[0] if args else kwargs["hidden_states"]
+        def recorder(index: int):
+            def hook(module, args, kwargs):
+                states[index] = args[0] if args else kwargs["hidden_states"]
 
-        return hook
+            return hook
 
-    handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.stack.layer)]
-    try:
-        yield states
-    finally:
-        for handle in handles:
-            handle.remove()
+        handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.stack.layer)]
+        try:
+            yield states
+        finally:
+            for handle in handles:
+                handle.remove()
 
 
 @contextlib.contextmanager
@@ -193,12 +254,13 @@ def start_at_layer(model: object, layer: int, hidden: torch.Tensor) -> Iterator[
     The embeddings' output is replaced by ``hidden`` and the earlier layers are skipped; the rest of
     the model (attention-mask preparation, pooler, classifier) runs as usual on the batch given.
     """
-    layout = _layout(model)
-    original = layout.stack.layer
-    handle = layout.entry.register_forward_hook(lambda module, args, output: hidden)
-    layout.stack.layer = nn.ModuleList(list(original)[layer:])
-    try:
-        yield
-    finally:
-        layout.stack.layer = original
-        handle.remove()
+    with model_lock(model):
+        layout = _layout(model)
+        original = layout.stack.layer
+        handle = layout.entry.register_forward_hook(lambda module, args, output: hidden)
+        layout.stack.layer = nn.ModuleList(list(original)[layer:])
+        try:
+            yield
+        finally:
+            layout.stack.layer = original
+            handle.remove()
