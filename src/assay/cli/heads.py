@@ -105,7 +105,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     line = (f"\nrandom masking of {args.random_fraction:.0%} of heads ({count} heads, {args.draws} draws, seed {args.seed}): "
             f"mean agreement {randomly.mean_agreement:.3f}, min {randomly.min_agreement:.3f}")
     if randomly.unmasked_accuracy is not None:
-        mean_acc = sum(d.accuracy for d in randomly.draws) / len(randomly.draws)
+        accuracies = [d.accuracy for d in randomly.draws if d.accuracy is not None]
+        mean_acc = sum(accuracies) / len(accuracies)
         line += f"; accuracy {randomly.unmasked_accuracy:.3f} -> {mean_acc:.3f} (mean)"
     print(line, file=out)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from assay.heads.masking import unwrap_model
 
 def label_names(model) -> list[str]:
     """The model's class names in output order (``config.id2label``)."""
-    config = unwrap_model(model).config
+    config: Any = unwrap_model(model).config
     id2label = getattr(config, "id2label", None) or {}
     return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(int(config.num_labels))]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, cast
 
 import torch
 from torch import nn
@@ -50,6 +50,11 @@ class _Layout:
     projections: tuple[nn.Linear, ...]  # one attention output projection per layer
     n_heads: int
     stack: nn.Module  # the module whose ``.layer`` ModuleList runs the encoder layers in order
+
+    @property
+    def layers(self) -> nn.ModuleList:
+        """The encoder layers the stack runs now (a sweep may have put a shorter list in place)."""
+        return cast(nn.ModuleList, self.stack.layer)
     entry: nn.Module  # the module whose output is the first layer's input (embeddings)
 
     @property
@@ -82,11 +87,12 @@ def model_lock(model: object) -> "threading.RLock":
 
 
 def _path(module: nn.Module, names: tuple[str, ...]) -> object:
+    found: object = module
     for name in names:
-        module = getattr(module, name, None)
-        if module is None:
+        found = getattr(found, name, None)
+        if found is None:
             return None
-    return module
+    return found
 
 
 def _heads_of(attention: object) -> int | None:
@@ -115,7 +121,7 @@ def _read_layout(module: nn.Module) -> _Layout:
     for stack_name, attention_path, projection_path in _ENCODER_LAYOUTS:
         stack = getattr(base, stack_name, None)
         layers = getattr(stack, "layer", None)
-        if not isinstance(layers, nn.ModuleList) or not len(layers):
+        if not isinstance(stack, nn.Module) or not isinstance(layers, nn.ModuleList) or not len(layers):
             continue
         projections, heads = [], set()
         for index, layer in enumerate(layers):
@@ -239,7 +245,7 @@ def capture_layer_inputs(model: object) -> Iterator[list]:
 
             return hook
 
-        handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.stack.layer)]
+        handles = [layer.register_forward_pre_hook(recorder(i), with_kwargs=True) for i, layer in enumerate(layout.layers)]
         try:
             yield states
         finally:
@@ -256,7 +262,7 @@ def start_at_layer(model: object, layer: int, hidden: torch.Tensor) -> Iterator[
     """
     with model_lock(model):
         layout = _layout(model)
-        original = layout.stack.layer
+        original = layout.layers
         handle = layout.entry.register_forward_hook(lambda module, args, output: hidden)
         layout.stack.layer = nn.ModuleList(list(original)[layer:])
         try:
