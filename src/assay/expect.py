@@ -181,7 +181,7 @@ def label_in(*allowed: str) -> Expectation:
         idx = [_index(labels, lab) for lab in allowed]
         return _predicted_in(probs, idx, f"predicted label not in {list(allowed)}")
 
-    return Expectation(judge, f"label_in{allowed!r}", label_args=allowed)
+    return Expectation(judge, f"label_in{allowed!r}", label_args=[a for a in allowed if isinstance(a, str)])
 
 
 label = label_in
@@ -201,7 +201,7 @@ def label_not_in(*forbidden: str) -> Expectation:
                 worst = max(worst, float(np.max(row)))
         return Verdict(FAIL, worst, f"predicted label in {list(forbidden)}", tuple(failing)) if failing else Verdict(PASS)
 
-    return Expectation(judge, f"label_not_in{forbidden!r}", label_args=forbidden)
+    return Expectation(judge, f"label_not_in{forbidden!r}", label_args=[a for a in forbidden if isinstance(a, str)])
 
 
 # -- pairwise expectations (INV / DIR) -----------------------------------------------------------

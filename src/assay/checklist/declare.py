@@ -45,37 +45,39 @@ class CheckListMFT(MFT):
         return [Case(tuple(inputs), expected) for inputs, expected in self.stored]
 
 
-def expectation_of(spec: ExpectSpec, test_type: str, label_names: Sequence[str] | None = None) -> E.Expectation:
-    """assay's built-in expectation for a recognised CheckList expectation."""
-    skip_first = spec.agg == "all_except_first"
+def expect_spec(spec: ExpectSpec, test_type: str) -> Any:
+    """The YAML form (``{name: args}`` for :func:`assay.expect.from_spec`) of assay's built-in
+    expectation for a recognised CheckList expectation; DeclarationError when there is none."""
+    skip_first = spec.agg == "all_except_first" and test_type != "MFT"
     kind, p = spec.kind, spec.params
-    if kind == "label":
-        if p.get("label") is None and test_type != "MFT":
+    if kind == "label" and p.get("label") is not None:
+        return {"predicted_label": {"label": p["label"], "skip_first": skip_first}}
+    if kind in ("label", "label_sets"):
+        if test_type != "MFT":
             raise DeclarationError("Expect.eq() with per-case labels outside an MFT")
-        return E.predicted_label(p.get("label"), skip_first=skip_first and test_type != "MFT")
-    if kind == "label_sets" or (kind == "label" and p.get("label") is None):
-        return E.predicted_label(None)
+        return {"predicted_label": {"label": None}}
     if kind == "label_not":
-        exp = E.label_not_in(*p["labels"])  # class indices: no label names needed
-        exp.label_args = ()
-        return exp
+        return {"label_not_in": list(p["labels"])}  # class indices: no label names needed
     if kind == "inv":
-        return E.label_kept_or_close(p["tolerance"])
+        return {"label_kept_or_close": {"tolerance": p["tolerance"]}}
     if kind == "monotonic":
-        return E.monotonic_confidence(p["label"], p["increasing"], p["tolerance"])
+        return {"monotonic_confidence": {"label": p["label"], "increasing": p["increasing"], "tolerance": p["tolerance"]}}
     if kind == "margin":
-        factory = E.margin_not_lower if p["increasing"] else E.margin_not_higher
-        return factory(p["up"], p["down"], p["tolerance"])
+        name = "margin_not_lower" if p["increasing"] else "margin_not_higher"
+        return {name: {"up": p["up"], "down": p["down"], "tolerance": p["tolerance"]}}
     if kind == "slice":
-        inner = expectation_of(p["inner"], test_type, label_names)
         original = p["original"]
-        if original["op"] == "==":
-            return E.when_original(inner, predicted=original["label"])
-        return E.when_original(inner, not_predicted=original["label"])
+        where = "predicted" if original["op"] == "==" else "not_predicted"
+        return {"when_original": {"expect": expect_spec(p["inner"], test_type), where: original["label"]}}
     if kind == "transitive":
-        return E.transitive(p["duplicate"])
-    raise DeclarationError(f"CheckList expectation {spec.params.get('function', '?')!r} cannot be read from the pickle"
-                           f" ({spec.note}); set expect= for this test (see docs/checklist.md)")
+        return {"transitive": {"duplicate": p["duplicate"]}}
+    raise DeclarationError(f"its expectation {spec.params.get('function', '?')!r} cannot be read from the pickle "
+                           f"({spec.note}); set expect: for this test (see docs/checklist.md)")
+
+
+def expectation_of(spec: ExpectSpec, test_type: str) -> E.Expectation:
+    """assay's built-in expectation for a recognised CheckList expectation."""
+    return E.from_spec(expect_spec(spec, test_type))
 
 
 def _names(test: "CheckListTest", label_names: Sequence[str] | None, label: Any) -> frozenset[str] | None:
@@ -98,26 +100,33 @@ def to_declaration(test: "CheckListTest", *, label_names: Sequence[str] | None =
     """``test`` as an MFT / INV / DIR over the sample CheckList ran on (``n=None``), every case
     (``n='all'``) or a seeded sample of ``n``; ``expect=`` replaces the recognised expectation."""
     if expect is None:
-        expect = expectation_of(test.expect, test.test_type, label_names)
+        try:
+            expect = expectation_of(test.expect, test.test_type)
+        except DeclarationError as exc:
+            raise DeclarationError(f"{test.source}: test {test.name!r}: {exc}") from None
     elif not isinstance(expect, E.Expectation):
         expect = E.from_spec(expect)
     common = dict(name=name or test.name, capability=test.capability, description=test.description,
                   max_failure_rate=max_failure_rate, seed=seed, expect=expect)
     picked = test.sample(n, seed)
     if test.test_type == "MFT":
-        sets = test.expect.params.get("sets", {}) if test.expect.kind == "label_sets" else {}
-        stored = []
-        for i in picked:
-            label = test.label_of(i)
-            if isinstance(label, int) and label in sets:
-                label = list(sets[label])
-            if isinstance(label, list) and test.grouped and len(label) == len(test.cases[i]):
-                label = sorted(set(label))  # per-input labels of a group (QQP's triplets)
-            stored.append((test.cases[i], _names(test, label_names, label)))
+        stored = [(test.cases[i], _names(test, label_names, stored_label(test, i))) for i in picked]
         return CheckListMFT(stored, **common)
     groups = [test.cases[i] for i in picked]
     cls = INV if test.test_type == "INV" else DIR
     return cls(groups=groups, **common)
 
 
-__all__ = ["CheckListMFT", "expectation_of", "to_declaration"]
+def stored_label(test: "CheckListTest", index: int) -> Any:
+    """Case ``index``'s label as class indices (an int or a list), with label sets the expectation
+    implies (``allow_for_neutral``: label 1 allows 1 and 2) spelt out."""
+    label = test.label_of(index)
+    sets = test.expect.params.get("sets", {}) if test.expect.kind == "label_sets" else {}
+    if isinstance(label, int) and label in sets:
+        return sorted(sets[label])
+    if isinstance(label, list):
+        return sorted(set(label))
+    return label
+
+
+__all__ = ["CheckListMFT", "expect_spec", "expectation_of", "to_declaration", "stored_label"]
