@@ -63,12 +63,15 @@ BAD_VALUE = {
     "probe": (["{model}", "--data", "{data}", "--property", "negation", "--n", "0"], "argument --n: 0 is not a positive integer"),
     "compare": (["{report}", "{report}", "--alpha", "7"], "argument --alpha: 7 is outside (0, 1)"),
     "suggest": (["A {{mask}} flight.", "--mlm", "{mlm}", "--top", "0"], "argument --top: 0 is not a positive integer"),
+    "checklist": (["import", "{missing}", "--labels", "a,a"],
+                  "argument --labels: 'a,a' is not a comma-separated list of distinct label names"),
 }
 MISSING_FILE = {
     "heads": ["{model}", "--data", "{missing}", "--out", "{out}"],
     "probe": ["{model}", "--data", "{missing}", "--property", "negation", "--out", "{out}"],
     "compare": ["{report}", "{missing}"],
     "suggest": ["A {{mask}} flight.", "--mlm", "{missing}"],
+    "checklist": ["list", "{missing}"],
 }
 
 

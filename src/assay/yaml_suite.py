@@ -51,7 +51,10 @@ class SuiteDocument:
 
     def declaration(self, position: int) -> AssayTest:
         """Entry ``position`` (1-based) as a declaration; DeclarationError with the fix otherwise."""
-        return build_declaration(self.entries[position - 1], self.lexicons, self.path.parent)
+        entry = self.entries[position - 1]
+        if isinstance(entry, dict) and ("checklist" in entry or "cases" in entry):
+            return checklist_declaration(entry, self.path.parent, self.labels)
+        return build_declaration(entry, self.lexicons, self.path.parent)
 
 
 def read_suite(path: Path) -> SuiteDocument | None:
@@ -69,7 +72,7 @@ def read_suite(path: Path) -> SuiteDocument | None:
     lexicons = doc.get("lexicons") or {}
     if not isinstance(lexicons, dict):
         raise DeclarationError("'lexicons:' must map names to word lists")
-    return SuiteDocument(path, doc["tests"], lexicons, doc.get("labels") or None)
+    return SuiteDocument(path, expand_checklist(doc["tests"], path.parent), lexicons, doc.get("labels") or None)
 
 
 def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
@@ -231,3 +234,60 @@ def _head_check(entry: dict[str, Any], common: dict[str, Any], base_dir: Path) -
         kwargs.update({k: entry[k] for k in ("fraction", "min_agreement", "harmful") if k in entry})
         return heads.importance(data, **kwargs, **common)
     raise DeclarationError(f"unknown head check {check!r}; use one of {', '.join(heads.CHECKS)}")
+
+
+# -- CheckList suites: run in place (``checklist:``) or imported (``cases:``) --------------------
+_CHECKLIST_KEYS = {"path", "tests", "n", "seed", "max_failure_rate", "expect"}
+
+
+def expand_checklist(entries: list[Any], base_dir: Path) -> list[Any]:
+    """Each ``checklist: {path, tests, n, seed, max_failure_rate, expect}`` entry becomes one entry
+    per CheckList test it selects (the suite is read as data, path relative to the YAML file)."""
+    if not any(isinstance(e, dict) and "checklist" in e for e in entries):
+        return entries
+    from .checklist import load_suite
+
+    out: list[Any] = []
+    for entry in entries:
+        if not (isinstance(entry, dict) and "checklist" in entry):
+            out.append(entry)
+            continue
+        spec = entry["checklist"]
+        if isinstance(spec, str):
+            spec = {"path": spec}
+        if not isinstance(spec, dict) or "path" not in spec:
+            raise DeclarationError("'checklist:' is a path or a mapping with path: (and tests:, n:, seed:, max_failure_rate:, expect:)")
+        unknown = sorted(set(spec) - _CHECKLIST_KEYS) + sorted(set(entry) - {"checklist"})
+        if unknown:
+            raise DeclarationError(f"checklist entry: unknown key(s) {', '.join(map(str, unknown))}; "
+                                   f"known: {', '.join(sorted(_CHECKLIST_KEYS))}")
+        path = Path(str(spec["path"]))
+        suite = load_suite(path if path.is_absolute() else base_dir / path)
+        tests = spec.get("tests")
+        if tests is not None and not (isinstance(tests, list) and all(isinstance(t, str) for t in tests)):
+            raise DeclarationError("checklist entry: 'tests:' is a list of CheckList test names")
+        overrides = spec.get("expect") or {}
+        if not isinstance(overrides, dict):
+            raise DeclarationError("checklist entry: 'expect:' maps a test name to its expectation")
+        for test in suite.select(tests):
+            out.append({"name": test.name, "checklist": {**{k: v for k, v in spec.items() if k != "expect"},
+                                                         "test": test, "expect": overrides.get(test.name)}})
+    return out
+
+
+def checklist_declaration(entry: dict, base_dir: Path, labels: list[str] | None) -> AssayTest:
+    """An expanded ``checklist:`` entry or an imported ``cases:`` entry as a declaration."""
+    if "cases" in entry:
+        from .checklist.files import imported_declaration
+
+        unknown = sorted(set(entry) - {"name", "type", "capability", "description", "max_failure_rate", "seed", "n",
+                                       "expect", "cases"})
+        if unknown:
+            raise DeclarationError(f"{entry.get('name')}: unknown key(s) {', '.join(unknown)} for an imported test")
+        exp = _expectation(entry["expect"]) if entry.get("expect") is not None else None
+        return imported_declaration(entry, base_dir, labels, exp)
+    spec = entry["checklist"]
+    exp = _expectation(spec["expect"]) if spec.get("expect") is not None else None
+    return spec["test"].declaration(label_names=labels, n=spec.get("n"), seed=int(spec.get("seed", 0)), expect=exp,
+                                    max_failure_rate=spec.get("max_failure_rate", 1.0))
+

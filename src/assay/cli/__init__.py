@@ -4,6 +4,7 @@
     assay probe MODEL --data FILE --property NAME
     assay compare OLD.json NEW.json      exit 1 on a significant regression
     assay suggest "A {mask} flight." --mlm MODEL    a masked LM's ranked fill-ins (for lexicons)
+    assay checklist import SUITE -o suites/NAME/      a CheckList suite as a runnable assay suite
 
 One entry, one error policy. Exit status: 0 done, 1 the model or candidate failed (a regression),
 2 unusable input: a bad argument (argparse's own usage error), or a file, model or report that cannot
@@ -31,6 +32,7 @@ COMMANDS = {
     "probe": ("assay.cli.probe", "train a linear probe per layer: where a property becomes available"),
     "compare": ("assay.cli.compare", "compare two JSON reports; exit 1 on a significant regression"),
     "suggest": ("assay.cli.suggest", "a masked language model's ranked fill-ins for {mask} in a template"),
+    "checklist": ("assay.cli.checklist", "import a CheckList suite (.pkl / .tar.gz) as an assay suite, or list its tests"),
 }
 
 
