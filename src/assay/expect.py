@@ -79,7 +79,7 @@ def _index(labels: Sequence[str], label: "str | int") -> int:
             return int(label)
         raise DeclarationError(f"label index {label} is out of range for the model's labels {list(labels)}")
     try:
-        return list(labels).index(label)
+        return list(labels).index(str(label))
     except ValueError:
         raise DeclarationError(f"label {label!r} is not one of the model's labels {list(labels)}") from None
 
@@ -493,7 +493,7 @@ def monotonic_confidence(label: "str | int | None" = None, increasing: bool = Tr
 
     word = "increasing" if increasing else "decreasing"
     return _changed(check, f"monotonic_confidence(label={label!r}, {word}, tolerance={tolerance})", agg,
-                    [label] if label is not None else [])
+                    [label] if isinstance(label, str) else [])  # class indices need no validation
 
 
 def margin_not_lower(up: "str | int", down: "str | int", tolerance: float = 0.0, *, agg: str = "all") -> Expectation:
@@ -518,7 +518,8 @@ def _margin(up: "str | int", down: "str | int", increasing: bool, tolerance: flo
         return change - tolerance - NUMERICAL_SLACK <= 0, max(0.0, change - tolerance)
 
     word = "margin_not_lower" if increasing else "margin_not_higher"
-    return _changed(check, f"{word}(up={up!r}, down={down!r}, tolerance={tolerance})", agg, [up, down])
+    return _changed(check, f"{word}(up={up!r}, down={down!r}, tolerance={tolerance})", agg,
+                    [x for x in (up, down) if isinstance(x, str)])
 
 
 def predicted_label(label: "str | int | None" = None, *, skip_first: bool = False, agg: str = "all") -> Expectation:

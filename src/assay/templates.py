@@ -227,7 +227,7 @@ class Template(Sequence[Input]):
         return Examples.of(self) + Examples.of(other)
 
     def to_spec(self) -> dict:
-        spec = {
+        spec: dict[str, Any] = {
             "template": [list(p) if isinstance(p, tuple) else p for p in self.patterns],
             "slots": {k: list(v) for k, v in self.slots.items()},
             "n": self.n,

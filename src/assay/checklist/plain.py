@@ -200,19 +200,24 @@ class _Walker:
         # CodeType(argcount, [posonly,] kwonly, nlocals, stacksize, flags, code, consts, names,
         # varnames, filename, name, firstlineno, lnotab, freevars, cellvars)
         off = 1 if len(fields) >= 16 else 0
-        consts, names, varnames, filename, freevars, code_bytes = ((), (), (), "", (), b"")
+        consts: Any = ()
+        names: Any = ()
+        varnames: Any = ()
+        filename: Any = ""
+        freevars: Any = ()
+        code_bytes = b""
         if len(fields) >= 15:
             code_bytes = fields[5 + off] if isinstance(fields[5 + off], bytes) else b""
             consts, names, varnames = fields[6 + off], fields[7 + off], fields[8 + off]
             filename, freevars = fields[9 + off], fields[13 + off]
         qualnames = tuple(c for c in _strings(consts) if "<locals>" in c)
-        freevars = tuple(str(v) for v in freevars) if isinstance(freevars, tuple) else ()
+        free: tuple[str, ...] = tuple(str(v) for v in freevars) if isinstance(freevars, tuple) else ()
         values = [self(c, depth) for c in closure]
         return FunctionRecord(
             name=name, qualnames=qualnames,
             names=tuple(str(n) for n in names) if isinstance(names, tuple) else (),
             varnames=tuple(str(n) for n in varnames) if isinstance(varnames, tuple) else (),
-            freevars=freevars, closure=dict(zip(freevars, values)),
+            freevars=free, closure=dict(zip(free, values)),
             defaults=tuple(self(d, depth) for d in defaults), filename=str(filename),
             code=code_bytes, consts=tuple(c if c is None or isinstance(c, (bool, int, float, str)) else NOT_DATA for c in consts)
             if isinstance(consts, tuple) else (),

@@ -34,6 +34,13 @@ class StandIn:
 
     module: str = "?"
     qualname: str = "?"
+    # Set by __new__ / __setstate__ / __call__ straight into __dict__ (no class attributes):
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    state: Any
+    items: list[tuple[Any, Any]]
+    listitems: list[Any]
+    callee: "StandIn"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "StandIn":
         obj = object.__new__(cls)
