@@ -87,6 +87,8 @@ def run_head_check(decl: HeadCheck, model: Any, inputs: Sequence[Input], gold: S
     result = _result(decl, model_name, labels, list(inputs), probs[0], probs[1:], mask_set, wanted)
     _figures(result, decl, targets, probs[0], probs[1:], mask_set, wanted)
     result.extra.update(extra)
+    if result.gate_failures:
+        result.extra["gate_failures"] = list(result.gate_failures)  # the report says why it failed
     return result
 
 
