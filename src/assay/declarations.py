@@ -70,6 +70,26 @@ class AssayTest:
     def _expected_labels(self) -> set[str]:
         return set()
 
+    def to_spec(self) -> dict[str, Any]:
+        return {
+            "type": self.test_type,
+            "name": self.name,
+            "capability": self.capability,
+            "description": self.description,
+            "max_failure_rate": self.max_failure_rate,
+            "seed": self.seed,
+            "expect": self.expectation.name,
+        }
+
+
+@dataclass(frozen=True)
+class BehaviourTest(AssayTest):
+    """A declaration that expands to cases on its own, without a model: MFT, INV and DIR.
+
+    (Head checks, :mod:`assay.heads.declarations`, also declare tests, but their cases are the
+    model's heads times the inputs, so they have no cases before a model is known.)
+    """
+
     def cases(self) -> list[Case]:
         """The expanded cases (cached on the instance)."""
         cached = self.__dict__.get("_cases")
@@ -85,26 +105,16 @@ class AssayTest:
         """Every input the model must see for this test, in case order."""
         return [inp for case in self.cases() for inp in case.inputs]
 
-    def to_spec(self) -> dict[str, Any]:
-        return {
-            "type": self.test_type,
-            "name": self.name,
-            "capability": self.capability,
-            "description": self.description,
-            "max_failure_rate": self.max_failure_rate,
-            "seed": self.seed,
-            "expect": self.expectation.name,
-        }
-
 
 def _sampled_examples(data: Any, n: int | None, seed: int) -> list:
     """A seeded sample of ``n`` examples; a template samples lazily instead of expanding fully."""
     if n is not None and isinstance(data, Template):
         return data.sampled(n, seed).examples()
-    return _sample(examples_of(data), n, seed)
+    return sample_examples(examples_of(data), n, seed)
 
 
-def _sample(examples: list, n: int | None, seed: int) -> list:
+def sample_examples(examples: list, n: int | None, seed: int) -> list:
+    """``n`` of ``examples``, drawn with ``random.Random(seed)``, in their order (all when ``n`` is None)."""
     if n is None or n >= len(examples):
         return examples
     picked = sorted(random.Random(seed).sample(range(len(examples)), n))
@@ -144,7 +154,7 @@ def _check_n(n: object) -> None:
 
 
 @dataclass(frozen=True)
-class MFT(AssayTest):
+class MFT(BehaviourTest):
     """Minimum functionality test: each input must get one of its expected labels."""
 
     test_type: ClassVar[str] = "MFT"
@@ -204,7 +214,7 @@ class MFT(AssayTest):
 
 
 @dataclass(frozen=True)
-class _Changed(AssayTest):
+class _Changed(BehaviourTest):
     """Shared by INV and DIR: originals and their changed versions."""
 
     data: Any = None
@@ -355,4 +365,4 @@ class DIR(_Changed):
         )
 
 
-__all__ = ["AssayTest", "MFT", "INV", "DIR"]
+__all__ = ["AssayTest", "BehaviourTest", "MFT", "INV", "DIR"]

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .cases import Case, fingerprint
-from .declarations import AssayTest
+from .declarations import BehaviourTest
 from .errors import AssayError, NoApplicableCase
 from .expect import FAIL, NA, PASS, Verdict, judge_all
 from .inputs import Input, render, to_json
@@ -135,7 +135,7 @@ class TestResult:
 ProbsFor = Callable[[Input], np.ndarray]
 
 
-def evaluate(decl: AssayTest, model_name: str, labels: Sequence[str], probs_for: ProbsFor) -> TestResult:
+def evaluate(decl: BehaviourTest, model_name: str, labels: Sequence[str], probs_for: ProbsFor) -> TestResult:
     """Judge every case of ``decl`` with the probabilities ``probs_for`` returns for each input."""
     cases = decl.cases()
     expectation = decl.expectation

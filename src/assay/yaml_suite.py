@@ -21,12 +21,25 @@ SUFFIXES = (".assay.yaml", ".assay.yml")
 _COMMON = {"name", "type", "capability", "description", "max_failure_rate", "seed"}
 _SOURCE = {"template", "templates", "slots", "data", "inputs", "n", "mlm", "mask_top", "mask_contexts"}
 _ALLOWED = {
-    "MFT": _COMMON | _SOURCE | {"label", "labels", "expect", "template_labels"},
+    "MFT": _COMMON | _SOURCE | {"label", "labels", "expect"},
     "INV": _COMMON | _SOURCE | {"perturb", "tolerance", "side", "groups", "expect", "search", "search_kinds",
                                 "search_examples"},
     "DIR": _COMMON | _SOURCE | {"perturb", "side", "groups", "pairs", "expect"},
-    "HEADS": _COMMON | {"check", "data", "inputs", "n", "fraction", "draws", "min_agreement", "max_changed",
-                        "max_accuracy_drop", "text_column", "label_column", "harmful"},
+    "HEADS": _COMMON | {"check", "data", "inputs", "n", "max_accuracy_drop"},
+}
+# The keys of one head check only (besides the HEADS keys above), and its threshold key.
+_HEAD_CHECK_KEYS = {
+    "random_masking": ({"fraction", "draws", "min_agreement"}, "min_agreement"),
+    "layer_ablation": ({"min_agreement"}, "min_agreement"),
+    "single_head_ablation": ({"max_changed"}, "max_changed"),
+    "importance": ({"fraction", "min_agreement", "harmful"}, "min_agreement"),
+}
+# Keys that a user may well write where they do nothing: what to write instead.
+_INSTEAD = {
+    "template_labels": "template_labels is not read: a test's templates share its label: (or labels:); put "
+                       "templates with another label in a test of their own",
+    "text_column": "text_column goes inside data: {path: ..., text_column: ...}",
+    "label_column": "label_column goes inside data: {path: ..., label_column: ...}",
 }
 
 
@@ -85,7 +98,13 @@ def build_declaration(entry: Any, lexicons: dict, base_dir: Path) -> AssayTest:
     kind = str(entry.get("type", "")).upper()
     if kind not in _ALLOWED:
         raise DeclarationError(f"{name}: type {entry.get('type')!r} must be one of MFT, INV, DIR, HEADS")
-    unknown = sorted(set(entry) - _ALLOWED[kind])
+    allowed = _ALLOWED[kind]
+    if kind == "HEADS":
+        allowed = allowed | _head_check_keys(entry, name)
+    for key in sorted(set(entry) - allowed):
+        if key in _INSTEAD:
+            raise DeclarationError(f"{name}: {_INSTEAD[key]}")
+    unknown = sorted(set(entry) - allowed)
     if unknown:
         raise DeclarationError(f"{name}: unknown key(s) {', '.join(unknown)} for a {kind} test")
     common = {k: entry[k] for k in ("capability", "description", "max_failure_rate", "seed") if k in entry}
@@ -209,31 +228,45 @@ def _expectation(spec: Any) -> _expect.Expectation:
     raise DeclarationError(f"'expect:' is a name or a mapping of name to arguments; got {spec!r}")
 
 
-def _head_check(entry: dict[str, Any], common: dict[str, Any], base_dir: Path) -> AssayTest:
-    """A ``type: HEADS`` entry: ``check:`` names the check; data as for other tests."""
-    from .heads import declarations as heads
+def _head_check_keys(entry: dict[str, Any], name: Any) -> set[str]:
+    """The keys entry's ``check:`` reads; a key of another check is an error that names its check."""
+    from .heads.declarations import CHECKS
 
     check = entry.get("check", "random_masking")
+    if check not in _HEAD_CHECK_KEYS:
+        raise DeclarationError(f"{name}: unknown head check {check!r}; use one of {', '.join(CHECKS)}")
+    keys = _HEAD_CHECK_KEYS[check][0]
+    for key in sorted(set(entry) - keys - _ALLOWED["HEADS"]):
+        owners = [c for c, (k, _) in _HEAD_CHECK_KEYS.items() if key in k]
+        if owners:
+            raise DeclarationError(f"{name}: {key} applies to check {' and '.join(owners)} only, not {check}")
+    return keys
+
+
+def _head_check(entry: dict[str, Any], common: dict[str, Any], base_dir: Path) -> AssayTest:
+    """A ``type: HEADS`` entry: ``check:`` names the check; data as for other tests. The threshold is
+    ``max_failure_rate`` or the check's own key (``min_agreement``, ``max_changed``), not both."""
+    from .heads import declarations as heads
+
+    name = entry["name"]
+    check = entry.get("check", "random_masking")
+    threshold = _HEAD_CHECK_KEYS[check][1]
+    if threshold in entry and "max_failure_rate" in entry:
+        raise DeclarationError(f"{name}: give {threshold} or max_failure_rate, not both (they set the same threshold)")
+    if "data" in entry and "inputs" in entry:
+        raise DeclarationError(f"{name}: give data: or inputs:, not both")
     data = None
     if "data" in entry:
         data = _dataset(entry["data"], base_dir)
     elif "inputs" in entry:
+        if not isinstance(entry["inputs"], list):
+            raise DeclarationError(f"{name}: 'inputs:' must be a list of texts or [text_a, text_b] pairs")
         data = [tuple(x) if isinstance(x, list) else x for x in entry["inputs"]]
-    kwargs: dict[str, Any] = {k: entry[k] for k in ("n",) if k in entry}
-    common = {k: v for k, v in common.items() if k != "max_failure_rate"}
-    if check == "random_masking":
-        kwargs.update({k: entry[k] for k in ("fraction", "draws", "min_agreement") if k in entry})
-        return heads.random_masking(data, **kwargs, **common)
-    if check == "layer_ablation":
-        kwargs.update({k: entry[k] for k in ("min_agreement",) if k in entry})
-        return heads.layer_ablation(data, **kwargs, **common)
-    if check == "single_head_ablation":
-        kwargs.update({k: entry[k] for k in ("max_changed",) if k in entry})
-        return heads.single_head_ablation(data, **kwargs, **common)
-    if check == "importance":
-        kwargs.update({k: entry[k] for k in ("fraction", "min_agreement", "harmful") if k in entry})
-        return heads.importance(data, **kwargs, **common)
-    raise DeclarationError(f"unknown head check {check!r}; use one of {', '.join(heads.CHECKS)}")
+    kwargs: dict[str, Any] = {k: entry[k] for k in ("n", "max_accuracy_drop") if k in entry}
+    kwargs.update({k: entry[k] for k in _HEAD_CHECK_KEYS[check][0] if k in entry})
+    factory = {"random_masking": heads.random_masking, "layer_ablation": heads.layer_ablation,
+               "single_head_ablation": heads.single_head_ablation, "importance": heads.importance}[check]
+    return factory(data, **kwargs, **common)
 
 
 # -- CheckList suites: run in place (``checklist:``) or imported (``cases:``) --------------------

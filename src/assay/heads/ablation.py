@@ -1,7 +1,9 @@
-"""Head checks as pure functions: random masking, layer ablation, single-head ablation, harmful heads.
+"""Head checks as plain functions: random masking, layer ablation, single-head ablation, harmful heads.
 
 Each check evaluates the unmasked model and all of its masks in one batched pass (one mask per
-row) and returns a small dataclass whose ``to_dict()`` is JSON-able.
+row) and returns a small dataclass whose ``to_dict()`` is JSON-able. The masks and the figures are
+those of :mod:`assay.heads.masks`, shared with the test declarations, so a suite's
+``random_masking(seed=0)`` and ``random_masking(model, tokenizer, inputs, seed=0)`` mask the same heads.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import numpy as np
 import torch
 
 from assay.heads.forward import DEFAULT_BATCH_SIZE, Encoded, as_encoded, predict_under_masks
-from assay.heads.labels import accuracy, label_indices
+from assay.heads.labels import label_indices
 from assay.heads.masking import head_layout, unwrap_model
+from assay.heads.masks import MaskSet, head_masks, heads_off, layer_masks, mask_figures, random_masks
 from assay.inputs import Input
 from assay.stats import mcnemar_exact, paired_difference_interval
 
@@ -27,19 +30,16 @@ def _grid(values: np.ndarray | None) -> list | None:
     return None if values is None else np.round(values.astype(float), 6).tolist()
 
 
-def _evaluate(model, tokenizer, inputs, labels, masks: torch.Tensor, batch_size: int):
-    """Predictions ``[1 + M, n]`` (row 0: unmasked) and gold indices (or None)."""
+def _evaluate(model, tokenizer, inputs, labels, mask_set: MaskSet, batch_size: int):
+    """Predicted labels ``[1 + M, n]`` (row 0: unmasked), gold indices (or None) and the figures."""
     module = unwrap_model(model)
     encoded = as_encoded(tokenizer, inputs, model)
     n_layers, n_heads = head_layout(module)
-    all_masks = torch.cat([torch.ones(1, n_layers, n_heads), masks.float().cpu()])
+    all_masks = torch.cat([torch.ones(1, n_layers, n_heads), torch.from_numpy(mask_set.masks)])
     probs = predict_under_masks(module, tokenizer, encoded, all_masks, batch_size=batch_size)
     targets = None if labels is None else label_indices(module, labels, len(encoded))
-    return probs.argmax(-1), targets
-
-
-def _agreement(predictions: np.ndarray, reference: np.ndarray) -> float:
-    return float((predictions == reference).mean()) if len(reference) else 1.0
+    predictions = probs.argmax(-1)
+    return predictions, targets, mask_figures(predictions[0], predictions[1:], targets)
 
 
 @dataclass(frozen=True)
@@ -90,27 +90,20 @@ def random_masking(
     seed: int = 0,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> RandomMaskingResult:
-    """Mask ``round(fraction * heads)`` heads chosen at random (seeded), ``draws`` times."""
-    if not 0 <= fraction <= 1:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    """Mask ``round(fraction * heads)`` heads (at least one) chosen at random, ``draws`` times: the
+    masks of :func:`assay.heads.masks.random_masks`, as in the ``random_masking`` test declaration."""
     n_layers, n_heads = head_layout(model)
-    n_total = n_layers * n_heads
-    count = int(round(fraction * n_total))
-    rng = np.random.default_rng(seed)
-    chosen = [np.sort(rng.choice(n_total, size=count, replace=False)) for _ in range(draws)]
-    masks = torch.ones(draws, n_layers, n_heads)
-    for row, flat in enumerate(chosen):
-        masks[row].view(-1)[torch.as_tensor(flat, dtype=torch.long)] = 0.0
-    predictions, targets = _evaluate(model, tokenizer, inputs, labels, masks, batch_size)
+    mask_set = random_masks(n_layers, n_heads, fraction, draws, seed)
+    predictions, targets, figures = _evaluate(model, tokenizer, inputs, labels, mask_set, batch_size)
     results = [
         RandomMaskingDraw(
-            masked=[(int(i // n_heads), int(i % n_heads)) for i in flat],
-            agreement=_agreement(predictions[row + 1], predictions[0]),
-            accuracy=accuracy(predictions[row + 1], targets),
+            masked=mask_set.off(row),
+            agreement=float(figures.agreement[row]),
+            accuracy=None if figures.accuracy is None else float(figures.accuracy[row]),
         )
-        for row, flat in enumerate(chosen)
+        for row in range(len(mask_set))
     ]
-    return RandomMaskingResult(fraction, seed, results, accuracy(predictions[0], targets), predictions.shape[1])
+    return RandomMaskingResult(fraction, seed, results, figures.unmasked_accuracy, predictions.shape[1])
 
 
 @dataclass(frozen=True)
@@ -146,14 +139,9 @@ def layer_ablation(
 ) -> LayerAblationResult:
     """Switch off all heads of one layer at a time."""
     n_layers, n_heads = head_layout(model)
-    masks = torch.ones(n_layers, n_layers, n_heads)
-    for layer in range(n_layers):
-        masks[layer, layer] = 0.0
-    predictions, targets = _evaluate(model, tokenizer, inputs, labels, masks, batch_size)
-    agreement = np.array([_agreement(predictions[layer + 1], predictions[0]) for layer in range(n_layers)])
-    base = accuracy(predictions[0], targets)
-    acc = None if targets is None else np.array([accuracy(predictions[layer + 1], targets) for layer in range(n_layers)])
-    return LayerAblationResult(agreement, acc, None if acc is None else base - acc, base, predictions.shape[1])
+    predictions, _, figures = _evaluate(model, tokenizer, inputs, labels, layer_masks(n_layers, n_heads), batch_size)
+    return LayerAblationResult(figures.agreement, figures.accuracy, figures.accuracy_drop(), figures.unmasked_accuracy,
+                               predictions.shape[1])
 
 
 @dataclass(frozen=True)
@@ -191,18 +179,14 @@ def single_head_ablation(
 ) -> HeadAblationResult:
     """Switch off one head at a time; all ``L * H`` masks run as per-row masks in shared batches."""
     n_layers, n_heads = head_layout(model)
-    masks = torch.ones(n_layers * n_heads, n_layers * n_heads)
-    masks.fill_diagonal_(0.0)
-    predictions, targets = _evaluate(model, tokenizer, inputs, labels, masks.view(-1, n_layers, n_heads), batch_size)
-    masked = predictions[1:]
-    agreement = (masked == predictions[0]).mean(axis=1) if predictions.shape[1] else np.ones(len(masked))
-    base = accuracy(predictions[0], targets)
-    acc = None if targets is None else (masked == targets).mean(axis=1).reshape(n_layers, n_heads)
+    predictions, targets, figures = _evaluate(model, tokenizer, inputs, labels, head_masks(n_layers, n_heads), batch_size)
+    grid = (n_layers, n_heads)
+    drop = figures.accuracy_drop()
     return HeadAblationResult(
-        agreement.reshape(n_layers, n_heads),
-        acc,
-        None if acc is None else base - acc,
-        base,
+        figures.agreement.reshape(grid),
+        None if figures.accuracy is None else figures.accuracy.reshape(grid),
+        None if drop is None else drop.reshape(grid),
+        figures.unmasked_accuracy,
         predictions.shape[1],
         predictions,
         targets,
@@ -269,26 +253,20 @@ def harmful_heads(
     if ablation is None:
         ablation = single_head_ablation(module, tokenizer, encoded, batch_size=batch_size)
     n_layers, n_heads = head_layout(module)
-    base_right = ablation.predictions[0] == targets
+    figures = mask_figures(ablation.predictions[0], ablation.predictions[1:], targets)
+    counts = [] if figures.paired is None else figures.paired.tolist()
     heads = []
-    for flat in range(n_layers * n_heads):
-        masked_right = ablation.predictions[flat + 1] == targets
-        fixed = int((masked_right & ~base_right).sum())
-        broken = int((base_right & ~masked_right).sum())
+    for flat, (both, broken, fixed, neither) in enumerate(counts):  # fixed: right only with the head masked
         if fixed <= broken:
             continue
-        both, neither = int((base_right & masked_right).sum()), int((~base_right & ~masked_right).sum())
         low, high = paired_difference_interval(broken, fixed, both, neither)
-        heads.append(
-            HarmfulHead(flat // n_heads, flat % n_heads, (fixed - broken) / len(base_right), low, high, fixed, broken, mcnemar_exact(broken, fixed))
-        )
+        heads.append(HarmfulHead(flat // n_heads, flat % n_heads, (fixed - broken) / figures.n, low, high, fixed, broken,
+                                 mcnemar_exact(broken, fixed)))
     heads.sort(key=lambda h: (-h.accuracy_gain, h.layer, h.head))
-    base = float(base_right.mean()) if len(base_right) else 0.0
+    base = figures.unmasked_accuracy or 0.0
     together = base
     if heads:
-        mask = torch.ones(1, n_layers, n_heads)
-        for h in heads:
-            mask[0, h.layer, h.head] = 0.0
-        probs = predict_under_masks(module, tokenizer, encoded, mask, batch_size=batch_size)
+        mask = heads_off(n_layers, n_heads, [(h.layer, h.head) for h in heads], "harmful").masks
+        probs = predict_under_masks(module, tokenizer, encoded, torch.from_numpy(mask), batch_size=batch_size)
         together = float((probs[0].argmax(-1) == targets).mean())
-    return HarmfulHeadsResult(heads, base, together, len(base_right))
+    return HarmfulHeadsResult(heads, base, together, figures.n)

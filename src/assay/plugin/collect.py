@@ -14,12 +14,13 @@ import pytest
 
 from assay.declarations import AssayTest
 from assay.errors import AssayError, DeclarationError, OptionalDataMissing
-from assay.plugin.items import AssayItem
+from assay.plugin.items import AssayItem, HeadCheckItem
+from assay.plugin.models import layout
 from assay.plugin.state import state
 from assay.yaml_suite import read_suite
 
 
-def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[str] | None) -> list[pytest.Node]:
+def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[str] | None) -> list[pytest.Item | pytest.Collector]:
     """Validate ``decl`` and return its items (one per model, or per layer / head for sweeps)."""
     from assay.mlm.binding import bind
 
@@ -32,11 +33,17 @@ def items_for(parent: pytest.Collector, decl: AssayTest, known_labels: Sequence[
         return [InvalidDeclaration.from_parent(parent, name=decl.name or "?", error=exc)]
     if st.seed:
         decl = dataclasses.replace(decl, seed=decl.seed + st.seed)
-    out: list[pytest.Node] = []
+    out: list[pytest.Item | pytest.Collector] = []
     for spec in st.specs:
-        parts = decl.parts_for(spec) if hasattr(decl, "parts_for") else [None]
-        for part in parts:
-            out.append(AssayItem.create(parent, decl, spec.name, part))
+        item = AssayItem.create(parent, decl, spec.name)
+        if isinstance(item, HeadCheckItem):
+            # A sweep makes an item per layer / head of the model that runs, where that is known now: the
+            # model --assay-model names (not an assay_model override), with a config that gives its layout.
+            parts = item.decl.parts(layout(spec) if item.runs_named_model() else None)
+            if parts != [None]:
+                out.extend(AssayItem.create(parent, decl, spec.name, part) for part in parts)
+                continue
+        out.append(item)
     return out
 
 
@@ -56,7 +63,7 @@ def _claim_name(parent: pytest.Collector, name: str) -> None:
 class AssaySuiteFile(pytest.File):
     """A YAML suite: each entry under ``tests:`` becomes items like a Python declaration."""
 
-    def collect(self) -> Iterator[pytest.Node]:
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         document = read_suite(self.path)
         if document is None:
             return

@@ -51,19 +51,38 @@ def parse_specs(values: list[str]) -> list[ModelSpec]:
 
 
 def layout(spec: ModelSpec) -> tuple[int, int] | None:
-    """(layers, heads) read cheaply from a local config.json, without loading weights."""
+    """(layers, heads) of a model before it loads, from its config: a folder's ``config.json``, or a hub
+    id's, through the Hugging Face cache (fetched once if it is not there yet, never in offline mode).
+    None where the config cannot be had or does not say."""
     if spec.is_demo:
         return DEMO_LAYOUT
-    config = Path(spec.source) / "config.json"
-    if not config.is_file():
+    local = Path(spec.source).expanduser() / "config.json"
+    config = local if local.is_file() else _hub_config(spec.source)
+    if config is None:
         return None
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(data, dict):
+        return None
     layers = data.get("num_hidden_layers", data.get("n_layers"))
     heads = data.get("num_attention_heads", data.get("n_heads"))
-    return (int(layers), int(heads)) if layers and heads else None
+    return (int(layers), int(heads)) if isinstance(layers, int) and isinstance(heads, int) and layers > 0 and heads > 0 else None
+
+
+def _hub_config(source: str) -> Path | None:
+    """The cached ``config.json`` of hub id ``source`` (as the engine's loader resolves it), or None."""
+    from assay.engine.loading import looks_like_path
+
+    if looks_like_path(source):
+        return None
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return Path(hf_hub_download(source, "config.json"))  # honours HF_HUB_OFFLINE: cache only
+    except Exception:  # no network, no such repo, no config: the sweep becomes one item
+        return None
 
 
 class ModelRegistry:

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from assay.declarations import INV
 from assay.errors import AssayError, AssayFailure, ReportValueError
 from assay.judge import TestResult, evaluate, failure_message
-from assay.plugin.items import AssayItem
+from assay.plugin.items import AssayItem, BehaviourItem
 from assay.plugin.models import ModelRegistry
 from assay.plugin.options import AssayOptions
 from assay.plugin.predictions import PredictionStore, same_model
@@ -86,30 +87,30 @@ class AssaySession:
     def _all_inputs(self, first: AssayItem) -> list:
         inputs: list = []
         for other in first.session.items:
-            if isinstance(other, AssayItem) and other.model_name == first.model_name and other.part is None \
-                    and not hasattr(other.decl, "run_check"):
+            if isinstance(other, BehaviourItem) and other.model_name == first.model_name:
                 try:
                     inputs.extend(other.decl.inputs())
                 except AssayError:
                     continue  # that item reports its own error when it runs
         return inputs
 
-    def evaluate_item(self, item: AssayItem, model: Any) -> None:
-        """The item's setup: cases, predictions, verdicts, figures and the baseline comparison, kept
-        as its record. Anything raised here is pytest's ERROR: the item could not be judged."""
+    def evaluate_behaviour(self, item: BehaviourItem, model: Any) -> tuple[TestResult, int | None]:
+        """An MFT / INV / DIR item's verdicts from the model's shared predictions, and how many of its
+        inputs were cut to the model's token limit."""
         decl = item.decl
-        truncated = None  # inputs cut to the model's token limit; None where the model does not say
-        if hasattr(decl, "run_check"):
-            result = decl.run_check(self, item, model)
-        else:
-            store = self.store_for(item, model)
-            store.ensure(decl.inputs())
-            result = evaluate(decl, item.model_name, store.labels, store)
-            truncated = store.truncated_among(decl.inputs())
-            if getattr(decl, "search", 0):
-                from assay.search import search_counterexamples
+        store = self.store_for(item, model)
+        store.ensure(decl.inputs())
+        result = evaluate(decl, item.model_name, store.labels, store)
+        truncated = store.truncated_among(decl.inputs())
+        if isinstance(decl, INV) and decl.search:
+            from assay.search import search_counterexamples
 
-                result.extra["search"] = search_counterexamples(decl, store, store.labels)
+            result.extra["search"] = search_counterexamples(decl, store, store.labels)
+        return result, truncated
+
+    def keep_result(self, item: AssayItem, result: TestResult, model: Any, truncated: int | None) -> None:
+        """The end of an item's setup: its record (figures, baseline comparison, JUnit properties).
+        Anything raised while evaluating is pytest's ERROR: the item could not be judged."""
         record = self._record(item, result, model)
         record["truncated"] = truncated
         comparison = record.get("baseline")

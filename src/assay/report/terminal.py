@@ -110,8 +110,11 @@ def _problems(rows: list[Mapping[str, Any]], width: int) -> list[str]:
 def _headline(r: Mapping[str, Any]) -> str:
     if not isinstance(r.get("cases"), int):
         return _first_line(r.get("error"))
-    return (f"{percent(r.get('failure_rate'))} failed ({text(r.get('failed'))}/{r['cases']}), "
+    line = (f"{percent(r.get('failure_rate'))} failed ({text(r.get('failed'))}/{r['cases']}), "
             f"allowed {percent(r.get('max_failure_rate'), trim=True)}")
+    extra = r.get("extra")
+    gates = extra.get("gate_failures") if isinstance(extra, Mapping) else None  # head checks' other gates
+    return line + "".join(f"; {text(g)}" for g in gates) if isinstance(gates, list) else line
 
 
 def _first_line(value: Any) -> str:

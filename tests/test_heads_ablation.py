@@ -223,8 +223,11 @@ def test_random_masking_is_seeded_and_counts_heads(model, tokenizer):
         expected = (predict(model, tokenizer, inputs, mask=mask).argmax(-1) == predict(model, tokenizer, inputs).argmax(-1)).mean()
         assert draw.agreement == pytest.approx(expected)
     assert result.min_agreement <= result.mean_agreement <= 1.0
-    nothing = random_masking(model, tokenizer, inputs, fraction=0.0, draws=2)
-    assert nothing.mean_agreement == 1.0 and nothing.draws[0].masked == []
+    # The one rule of the declarations and ``assay heads``: a fraction in (0, 1), at least one head.
+    for fraction in (0.0, 1.0):
+        with pytest.raises(ValueError, match=f"fraction={fraction} must be a number in \\(0, 1\\)"):
+            random_masking(model, tokenizer, inputs, fraction=fraction, draws=2)
+    assert [len(d.masked) for d in random_masking(model, tokenizer, inputs, fraction=0.01, draws=2).draws] == [1, 1]
     assert json.loads(json.dumps(result.to_dict()))["draws"][0]["masked"] == [list(h) for h in result.draws[0].masked]
 
 
