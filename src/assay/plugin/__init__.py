@@ -46,9 +46,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin(_REPORTER)
     if reporter is not None:
         config.pluginmanager.unregister(reporter)
-    for key in (SESSION, OPTIONS):
-        if key in config.stash:
-            del config.stash[key]
+    if SESSION in config.stash:
+        del config.stash[SESSION]
+    if OPTIONS in config.stash:
+        del config.stash[OPTIONS]
 
 
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: Any):

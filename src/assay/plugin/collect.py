@@ -52,7 +52,8 @@ _NAMES = pytest.StashKey[set]()
 
 def _claim_name(parent: pytest.Collector, name: str) -> None:
     """Names key the reports and the baseline: one file may not use a name twice."""
-    module = parent if isinstance(parent, pytest.File) else (parent.getparent(pytest.File) or parent)
+    file = parent.getparent(pytest.File)  # type: ignore[type-abstract]  # getparent takes any node class; pytest's stub wants a concrete one
+    module = file if file is not None else parent
     names = module.stash.setdefault(_NAMES, set())
     if name in names:
         raise DeclarationError(f"two tests in this file are named {name!r}: rename one (the reports and the "

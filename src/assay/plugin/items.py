@@ -31,6 +31,8 @@ class AssayItem(pytest.Item):
     """Runs one declaration (or one layer / head of a sweep) against one model; subclasses say how it
     is evaluated (:meth:`evaluate`)."""
 
+    fixturenames: list[str]  # the fixture closure, set by _fixture_request as pytest does for functions
+
     def __init__(self, *, decl: AssayTest, model_name: str, part: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.decl = decl
@@ -149,7 +151,7 @@ def _fixture_request(item: pytest.Item) -> pytest.FixtureRequest:
 
     info = item.session._fixturemanager.getfixtureinfo(node=item, func=_takes_the_model, cls=None)
     item._fixtureinfo = info  # type: ignore[attr-defined]  # read by pytest's --fixtures-per-test, setuponly
-    item.fixturenames = info.names_closure  # type: ignore[attr-defined]
+    item.fixturenames = info.names_closure  # type: ignore[attr-defined]  # a pytest.Item; AssayItem declares it
     return TopRequest(item, _ispytest=True)  # type: ignore[arg-type]
 
 
