@@ -10,7 +10,7 @@ import json
 import os
 import warnings
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
 from assay.engine import device as devices
 from assay.engine.batching import max_length_for
@@ -20,6 +20,9 @@ from assay.engine.labels import is_generic, model_labels, neutral_band as make_b
 from assay import _validate as valid
 from assay.errors import ModelLoadError
 from assay.options import PYTHON, Flags
+
+if TYPE_CHECKING:
+    import torch
 
 CONFIG_FILES = ("config.json",)
 TOKENIZER_FILES = (
@@ -248,6 +251,35 @@ def open_cache(cache_dir: str | os.PathLike | None | bool) -> PredictionCache | 
     return PredictionCache(cache_dir)
 
 
+class Located(NamedTuple):
+    """A checkpoint found and checked, before any weights are read."""
+
+    target: torch.device  # where it will run
+    folder: Path
+    weights: list[Path]
+    config: Any
+    run_dtype: Any
+    tokenizer: Any
+
+
+def locate_checkpoint(source: str, *, device: str, dtype: str, batch_size: int | None, allow_pickle: bool,
+                      trust_remote_code: bool, flags: Flags, check_config: Callable[[Any, Path], None]) -> Located:
+    """The steps every loader takes before it builds a model, in one order: the batch size, the
+    device, the folder (a hub id downloaded), the weight files (safetensors unless pickles are
+    allowed), the config (``check_config`` says whether it is a model of the kind wanted), the dtype
+    to run in and the tokenizer. Each refusal is a one-line ModelLoadError naming the fix ``flags``'s way."""
+    if batch_size is not None:
+        valid.POSITIVE_INT.check(batch_size, flags.name("batch_size"), ModelLoadError)
+    target = devices.resolve_device(device, flags)
+    folder = resolve_source(source, allow_pickle, flags)
+    weights = weight_files(folder, source, allow_pickle, flags)
+    config = read_config(folder, source, trust_remote_code, flags)
+    check_config(config, folder)
+    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
+    tokenizer = load_tokenizer(folder, source, trust_remote_code)
+    return Located(target, folder, weights, config, run_dtype, tokenizer)
+
+
 def load_model(
     source: str,
     *,
@@ -281,16 +313,11 @@ def load_model(
 
     source = str(source)
     where = f"model {source}"
-    if batch_size is not None:
-        valid.POSITIVE_INT.check(batch_size, flags.name("batch_size"), ModelLoadError)
-    target = devices.resolve_device(device, flags)
-    folder = resolve_source(source, allow_pickle, flags)
-    weights = weight_files(folder, source, allow_pickle, flags)
-    config = read_config(folder, source, trust_remote_code, flags)
-    check_classifier_config(config, folder, source)
-    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
+    target, folder, weights, config, run_dtype, tokenizer = locate_checkpoint(
+        source, device=device, dtype=dtype, batch_size=batch_size, allow_pickle=allow_pickle,
+        trust_remote_code=trust_remote_code, flags=flags,
+        check_config=lambda config, folder: check_classifier_config(config, folder, source))
     run_backend = devices.resolve_backend(backend, target, run_dtype, flags)
-    tokenizer = load_tokenizer(folder, source, trust_remote_code)
     model = from_pretrained(
         AutoModelForSequenceClassification, folder, source, weights, target=target, run_dtype=run_dtype,
         allow_pickle=allow_pickle, trust_remote_code=trust_remote_code, tokenizer=tokenizer,

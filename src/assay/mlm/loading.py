@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay import _validate as valid
 from assay.errors import DeclarationError, ModelLoadError
 from assay.options import PYTHON, Flags
 
@@ -50,20 +49,14 @@ def load_mlm(source: str, *, name: str | None = None, device: str = "auto", dtyp
     """
     from assay.engine import device as devices
     from assay.engine.batching import max_length_for
-    from assay.engine.loading import (checkpoint_dtype, checkpoint_files, open_cache,
-                                      read_config, resolve_source, weight_files, load_tokenizer)
+    from assay.engine.loading import checkpoint_files, locate_checkpoint, open_cache
     from assay.mlm.model import MaskedLM, check_fill_mask_config
 
     source = str(source)
-    if batch_size is not None:
-        valid.POSITIVE_INT.check(batch_size, flags.name("batch_size"), ModelLoadError)
-    target = devices.resolve_device(device, flags)
-    folder = resolve_source(source, allow_pickle, flags)
-    weights = weight_files(folder, source, allow_pickle, flags)
-    config = read_config(folder, source, trust_remote_code, flags)
-    check_fill_mask_config(config, source)
-    run_dtype = devices.resolve_dtype(dtype, target, checkpoint_dtype(config))
-    tokenizer = load_tokenizer(folder, source, trust_remote_code)
+    target, folder, weights, config, run_dtype, tokenizer = locate_checkpoint(
+        source, device=device, dtype=dtype, batch_size=batch_size, allow_pickle=allow_pickle,
+        trust_remote_code=trust_remote_code, flags=flags,
+        check_config=lambda config, folder: check_fill_mask_config(config, source))
     if getattr(tokenizer, "mask_token", None) is None or tokenizer.mask_token_id is None:
         raise ModelLoadError(f"model {source}: its tokenizer has no mask token, so it cannot fill {{mask}}; pass a masked language model")
 
