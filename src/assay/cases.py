@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 from .inputs import Input, to_json
 
@@ -16,12 +16,14 @@ class Case:
 
     ``inputs[0]`` is the original; for INV / DIR tests ``inputs[1:]`` are its changed versions and
     ``perturbations[i]`` names what made ``inputs[i]`` (``None`` for the original). ``expected`` holds
-    the acceptable labels of an MFT case.
+    the acceptable labels of an MFT case. ``meta`` is whatever the declaration attached to the case
+    (CheckList's per-case ``meta``); expectations see it through :class:`assay.expect.CaseView`.
     """
 
     inputs: tuple[Input, ...]
     expected: frozenset[str] | None = None
     perturbations: tuple[str | None, ...] = ()
+    meta: Any = field(default=None, compare=False)
 
     def perturbation_of(self, index: int) -> str | None:
         return self.perturbations[index] if index < len(self.perturbations) else None

@@ -71,7 +71,13 @@ class Expectation:
         return f"expect.{self.name}"
 
 
-def _index(labels: Sequence[str], label: str) -> int:
+def _index(labels: Sequence[str], label: "str | int") -> int:
+    """The position of ``label`` among the model's labels; an int is already a position (CheckList
+    writes labels as class indices: 0 negative, 1 neutral, 2 positive in its sentiment suite)."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        if 0 <= int(label) < len(labels):
+            return int(label)
+        raise DeclarationError(f"label index {label} is out of range for the model's labels {list(labels)}")
     try:
         return list(labels).index(label)
     except ValueError:
@@ -304,6 +310,287 @@ def _combine(expectations: Sequence[Expectation], need_all: bool) -> Expectation
     return combined
 
 
+# -- expectations that see inputs and metadata, judge a whole case or a whole test ---------------
+@dataclass(frozen=True)
+class CaseView:
+    """What a custom expectation sees of one case: its inputs, the model's probabilities for each
+    (``probs[i]`` belongs to ``inputs[i]``; ``inputs[0]`` is the original of an INV / DIR case),
+    the model's label names, the predicted labels, the expected labels (MFT), what made each changed
+    input, the case's ``meta`` and its position in the test."""
+
+    index: int
+    inputs: tuple
+    probs: np.ndarray
+    labels: tuple[str, ...]
+    expected: frozenset[str] | None
+    perturbations: tuple[str | None, ...]
+    meta: object = None
+
+    @property
+    def predicted(self) -> list[str]:
+        return [self.labels[int(np.argmax(row))] for row in self.probs]
+
+    @property
+    def predicted_index(self) -> list[int]:
+        return [int(np.argmax(row)) for row in self.probs]
+
+    def p(self, label: "str | int", i: int = 0) -> float:
+        """Probability of ``label`` (a name, or an index as CheckList writes labels) for input ``i``."""
+        return float(self.probs[i][_index(self.labels, label)])
+
+
+def _view(index: int, case: Case, probs: np.ndarray, labels: Sequence[str]) -> CaseView:
+    perts = tuple(case.perturbation_of(i) for i in range(len(case.inputs)))
+    return CaseView(index, case.inputs, probs, tuple(labels), case.expected, perts, getattr(case, "meta", None))
+
+
+def _as_verdict(result: object, view: CaseView, name: str) -> Verdict:
+    """A custom function's answer as a Verdict: ``True`` / ``False`` / ``None`` (not applicable),
+    ``(ok, severity)``, or a :class:`Verdict`."""
+    if isinstance(result, Verdict):
+        return result
+    severity = 0.0
+    if isinstance(result, tuple) and len(result) == 2:
+        result, severity = result
+    if result is None:
+        return Verdict(NA)
+    if isinstance(result, (bool, np.bool_)):
+        if result:
+            return Verdict(PASS)
+        return Verdict(FAIL, float(severity), f"{name} failed", tuple(range(len(view.inputs))))
+    raise DeclarationError(f"expectation {name} returned {result!r}; return True, False, None, (ok, severity) or a Verdict")
+
+
+def case(fn: Callable[[CaseView], object] | None = None, *, name: str | None = None):
+    """Turn ``fn(view: CaseView) -> True | False | None | (ok, severity) | Verdict`` into an
+    expectation that judges a whole case at once (all its inputs together, with their metadata)."""
+
+    def wrap(f):
+        label = name or getattr(f, "__name__", "case")
+
+        def judge(c: Case, probs: np.ndarray, labels: Sequence[str], index: int = 0) -> Verdict:
+            view = _view(index, c, probs, labels)
+            return _as_verdict(f(view), view, label)
+
+        exp = Expectation(lambda c, probs, labels: judge(c, probs, labels), label)
+        exp.judge_all = lambda cases, probs, labels: [judge(c, p, labels, i) for i, (c, p) in
+                                                      enumerate(zip(cases, probs))]
+        return exp
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def whole_test(fn: Callable[[list[CaseView]], Sequence[object]] | None = None, *, name: str | None = None):
+    """Turn ``fn(views: list[CaseView]) -> one answer per case`` into an expectation that judges the
+    whole test at once (answers as for :func:`case`): for rules across cases, e.g. that a model's
+    answers on related pairs agree with each other."""
+
+    def wrap(f):
+        label = name or getattr(f, "__name__", "whole_test")
+
+        def judge_all(cases: Sequence[Case], probs: Sequence[np.ndarray], labels: Sequence[str]) -> list[Verdict]:
+            views = [_view(i, c, p, labels) for i, (c, p) in enumerate(zip(cases, probs))]
+            answers = list(f(views))
+            if len(answers) != len(views):
+                raise DeclarationError(f"expectation {label} returned {len(answers)} answers for {len(views)} cases")
+            return [_as_verdict(a, v, label) for a, v in zip(answers, views)]
+
+        def judge_one(c: Case, probs: np.ndarray, labels: Sequence[str]) -> Verdict:
+            return judge_all([c], [probs], labels)[0]
+
+        exp = Expectation(judge_one, label)
+        exp.judge_all = judge_all
+        return exp
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def judge_all(expectation: Expectation, cases: Sequence[Case], probs: Sequence[np.ndarray],
+              labels: Sequence[str]) -> list[Verdict]:
+    """Every case's verdict: one call for a whole-test expectation, else one call per case."""
+    whole = getattr(expectation, "judge_all", None)
+    if callable(whole):
+        return list(whole(cases, probs, labels))
+    return [expectation(c, p, labels) for c, p in zip(cases, probs)]
+
+
+# -- CheckList's semantics (docs/checklist.md lists them beside CheckList's names) ---------------
+AGGREGATIONS = ("all", "any")
+
+
+def _label_index(labels: Sequence[str], label: "str | int") -> int:
+    return _index(labels, label)
+
+
+def _aggregate(results: list[tuple[int, bool, float]], agg: str) -> Verdict:
+    """CheckList's aggregation of a case's several judged inputs: ``all`` (a case fails if any
+    input fails) or ``any`` (a case passes if any input passes); none judged: not applicable."""
+    if not results:
+        return Verdict(NA)
+    failing = [i for i, ok, _ in results if not ok]
+    worst = max((s for _, ok, s in results if not ok), default=0.0)
+    failed = bool(failing) if agg == "all" else len(failing) == len(results)
+    return Verdict(FAIL, worst, "failed", tuple(failing)) if failed else Verdict(PASS)
+
+
+def _check_agg(agg: str) -> None:
+    if agg not in AGGREGATIONS:
+        raise DeclarationError(f"agg={agg!r} must be one of {AGGREGATIONS} (CheckList's agg_fn)")
+
+
+def _changed(fn: Callable[[np.ndarray, np.ndarray, Sequence[str]], "tuple[bool | None, float]"], name: str,
+             agg: str, label_args: Iterable[str] = ()) -> Expectation:
+    _check_agg(agg)
+
+    def judge(c: Case, probs: np.ndarray, labels: Sequence[str]) -> Verdict:
+        if len(c.inputs) < 2:
+            return Verdict(NA, reason="no changed input")
+        results = []
+        for i in range(1, len(c.inputs)):
+            ok, severity = fn(probs[0], probs[i], labels)
+            if ok is not None:
+                results.append((i, bool(ok), float(severity)))
+        v = _aggregate(results, agg)
+        return Verdict(v.outcome, v.severity, f"{name} failed" if v.failed else "", v.failing_inputs)
+
+    return Expectation(judge, name, needs_pairs=True, label_args=[a for a in label_args if isinstance(a, str)])
+
+
+def label_kept_or_close(tolerance: float = 0.1, *, agg: str = "all") -> Expectation:
+    """CheckList's ``Expect.inv(tolerance)`` (INV's default there): a changed input passes when its
+    predicted label is the original's, OR the original label's probability moved by at most
+    ``tolerance``. Unlike :func:`invariant` (label kept AND within tolerance), a label may change
+    when the probabilities barely move."""
+    valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
+
+    def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
+        k = int(np.argmax(orig))
+        delta = abs(float(new[k] - orig[k]))
+        return int(np.argmax(new)) == k or delta <= tolerance + NUMERICAL_SLACK, delta
+
+    return _changed(check, f"label_kept_or_close(tolerance={tolerance})", agg)
+
+
+def monotonic_confidence(label: "str | int | None" = None, increasing: bool = True, tolerance: float = 0.0, *,
+                         agg: str = "all") -> Expectation:
+    """CheckList's ``Expect.monotonic``: p(label) (``None``: the original's predicted label) of each
+    changed input does not fall (``increasing=True``) or rise (``False``) by more than ``tolerance``.
+    A pair that cannot fail is not applicable, as in CheckList: rising when the original's p(label)
+    is at most ``tolerance``, falling when it is at least ``1 - tolerance``."""
+    valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
+
+    def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
+        k = _label_index(labels, label) if label is not None else int(np.argmax(orig))
+        before, after = float(orig[k]), float(new[k])
+        if increasing and before <= tolerance:
+            return None, 0.0
+        if not increasing and before >= 1 - tolerance:
+            return None, 0.0
+        diff = after - before
+        if increasing:
+            return diff + tolerance + NUMERICAL_SLACK >= 0, max(0.0, -(diff + tolerance))
+        return diff - tolerance - NUMERICAL_SLACK <= 0, max(0.0, diff - tolerance)
+
+    word = "increasing" if increasing else "decreasing"
+    return _changed(check, f"monotonic_confidence(label={label!r}, {word}, tolerance={tolerance})", agg,
+                    [label] if label is not None else [])
+
+
+def margin_not_lower(up: "str | int", down: "str | int", tolerance: float = 0.0, *, agg: str = "all") -> Expectation:
+    """p(up) - p(down) of each changed input does not fall below the original's by more than
+    ``tolerance`` (CheckList's Sentiment notebook ``diff_up``: up=positive, down=negative, 0.1)."""
+    return _margin(up, down, True, tolerance, agg)
+
+
+def margin_not_higher(up: "str | int", down: "str | int", tolerance: float = 0.0, *, agg: str = "all") -> Expectation:
+    """p(up) - p(down) does not rise above the original's by more than ``tolerance`` (``diff_down``)."""
+    return _margin(up, down, False, tolerance, agg)
+
+
+def _margin(up: "str | int", down: "str | int", increasing: bool, tolerance: float, agg: str) -> Expectation:
+    valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
+
+    def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
+        u, d = _label_index(labels, up), _label_index(labels, down)
+        change = float(orig[d] - new[d] + new[u] - orig[u])
+        if increasing:
+            return change + tolerance + NUMERICAL_SLACK >= 0, max(0.0, -(change + tolerance))
+        return change - tolerance - NUMERICAL_SLACK <= 0, max(0.0, change - tolerance)
+
+    word = "margin_not_lower" if increasing else "margin_not_higher"
+    return _changed(check, f"{word}(up={up!r}, down={down!r}, tolerance={tolerance})", agg, [up, down])
+
+
+def predicted_label(label: "str | int | None" = None, *, skip_first: bool = False, agg: str = "all") -> Expectation:
+    """CheckList's ``Expect.eq(label)`` over every input of a case: the predicted label is ``label``
+    (``None``: one of the case's own expected labels, per case as CheckList's per-case labels).
+    ``skip_first`` leaves the original of an INV / DIR case unjudged (CheckList's
+    ``agg_fn='all_except_first'``); ``agg`` all / any aggregates the inputs."""
+    _check_agg(agg)
+
+    def judge(c: Case, probs: np.ndarray, labels: Sequence[str]) -> Verdict:
+        if label is None:
+            if c.expected is None:
+                return Verdict(NA, reason="no expected label")
+            allowed = [_index(labels, lab) for lab in c.expected]
+        else:
+            allowed = [_label_index(labels, label)]
+        start = 1 if skip_first and len(c.inputs) > 1 else 0
+        results = []
+        for i in range(start, len(c.inputs)):
+            row = probs[i]
+            ok = int(np.argmax(row)) in allowed
+            results.append((i, ok, 0.0 if ok else float(np.max(row) - max(row[j] for j in allowed))))
+        v = _aggregate(results, agg)
+        return Verdict(v.outcome, v.severity, "predicted label not expected" if v.failed else "", v.failing_inputs)
+
+    return Expectation(judge, f"predicted_label({label!r}, skip_first={skip_first}, agg={agg!r})",
+                       needs_expected=label is None, label_args=[label] if isinstance(label, str) else [])
+
+
+def when_original(expectation: Expectation, *, predicted: "str | int | None" = None,
+                  not_predicted: "str | int | None" = None) -> Expectation:
+    """CheckList's ``Expect.slice_orig`` (and a ``slice_pairwise`` on the original's prediction):
+    judge a case with ``expectation`` only when its original is predicted as ``predicted`` (or as
+    anything but ``not_predicted``); other cases are not applicable."""
+    if (predicted is None) == (not_predicted is None):
+        raise DeclarationError("when_original needs predicted= or not_predicted= (one of them)")
+
+    def judge(c: Case, probs: np.ndarray, labels: Sequence[str]) -> Verdict:
+        k = int(np.argmax(probs[0]))
+        if predicted is not None and k != _label_index(labels, predicted):
+            return Verdict(NA, reason="original not in the slice")
+        if not_predicted is not None and k == _label_index(labels, not_predicted):
+            return Verdict(NA, reason="original not in the slice")
+        return expectation(c, probs, labels)
+
+    which = f"predicted={predicted!r}" if predicted is not None else f"not_predicted={not_predicted!r}"
+    extra = [x for x in (predicted, not_predicted) if isinstance(x, str)]
+    return Expectation(judge, f"when_original({expectation.name}, {which})", needs_pairs=expectation.needs_pairs,
+                       needs_expected=expectation.needs_expected, label_args=list(expectation.label_args) + extra)
+
+
+def transitive(duplicate: "str | int" = 1) -> Expectation:
+    """For a case of three pairs ``(a, b), (a, c), (b, c)`` (CheckList's QQP "Testing
+    implications"): when a~b and a~c are both predicted ``duplicate``, b~c must be too; when exactly
+    one of them is, b~c must not be. Otherwise not applicable. Judges the case as one."""
+
+    def rule(view: CaseView):
+        if len(view.inputs) != 3:
+            return None
+        d = _label_index(view.labels, duplicate)
+        dup = [k == d for k in view.predicted_index]
+        if dup[0] and dup[1]:
+            return dup[2]
+        if dup[0] != dup[1]:
+            return not dup[2]
+        return None
+
+    exp = case(rule, name=f"transitive(duplicate={duplicate!r})")
+    exp.needs_pairs = True
+    return exp
+
+
 REGISTRY: dict[str, Callable[..., Expectation]] = {
     "expected_label": expected_label,
     "label": label_in,
@@ -314,6 +601,13 @@ REGISTRY: dict[str, Callable[..., Expectation]] = {
     "confidence_not_higher": confidence_not_higher,
     "moves_away_from": moves_away_from,
     "flips": flips,
+    "label_kept_or_close": label_kept_or_close,
+    "monotonic_confidence": monotonic_confidence,
+    "margin_not_lower": margin_not_lower,
+    "margin_not_higher": margin_not_higher,
+    "predicted_label": predicted_label,
+    "transitive": transitive,
+    "when_original": lambda expect, **kw: when_original(from_spec(expect), **kw),
 }
 
 
@@ -332,3 +626,19 @@ def by_name(name: str, args: object = None) -> Expectation:
         return factory(args)
     except TypeError as exc:
         raise DeclarationError(f"expectation {name}: {exc}") from None
+
+
+
+
+def from_spec(spec: object) -> Expectation:
+    """An expectation from its YAML form: a name, ``{name: args}``, or several names (all of them)."""
+    if isinstance(spec, Expectation):
+        return spec
+    if isinstance(spec, str):
+        return by_name(spec)
+    if isinstance(spec, dict) and len(spec) == 1:
+        (name, args), = spec.items()
+        return by_name(name, args)
+    if isinstance(spec, dict) and len(spec) > 1:
+        return all_of(*(by_name(n, a) for n, a in spec.items()))
+    raise DeclarationError(f"'expect:' is a name or a mapping of name to arguments; got {spec!r}")

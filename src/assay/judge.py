@@ -10,7 +10,7 @@ import numpy as np
 from .cases import Case, fingerprint
 from .declarations import AssayTest
 from .errors import AssayError, NoApplicableCase
-from .expect import FAIL, NA, PASS, Verdict
+from .expect import FAIL, NA, PASS, Verdict, judge_all
 from .inputs import Input, render, to_json
 from .probabilities import checked_probabilities
 from .report.format import percent
@@ -139,17 +139,15 @@ def evaluate(decl: AssayTest, model_name: str, labels: Sequence[str], probs_for:
     """Judge every case of ``decl`` with the probabilities ``probs_for`` returns for each input."""
     cases = decl.cases()
     expectation = decl.expectation
-    verdicts: list[Verdict] = []
     all_probs: list[np.ndarray] = []
     k = len(labels)
     for case in cases:
         raw = np.stack([probs_for(x) for x in case.inputs]) if case.inputs else np.zeros((0, k))
-        probs = checked_probabilities(raw, model=model_name, inputs=case.inputs, labels=labels)
-        verdict = expectation(case, probs, labels)
+        all_probs.append(checked_probabilities(raw, model=model_name, inputs=case.inputs, labels=labels))
+    verdicts = judge_all(expectation, cases, all_probs, labels)  # per case, or the whole test at once
+    for verdict in verdicts:
         if verdict.outcome not in (PASS, FAIL, NA):
             raise AssayError(f"expectation {expectation.name} returned {verdict.outcome!r}, not pass/fail/na")
-        verdicts.append(verdict)
-        all_probs.append(probs)
     result = TestResult(
         name=decl.name or "?", test_type=decl.test_type, capability=decl.capability, description=decl.description,
         model=model_name, max_failure_rate=float(decl.max_failure_rate), seed=decl.seed, cases=cases,
