@@ -64,3 +64,16 @@ def test_the_stored_calibration_says_how_it_was_fitted():
     fitted = json.loads((EXAMPLE / "calibration.json").read_text())
     assert fitted["a"] > 0 and 0 < fitted["t"] < 1
     assert fitted["heldout_accuracy"] > 0.8 and fitted["command"] == "python examples/qqp/fit.py"
+
+
+@pytest.mark.integration
+def test_no_fitting_pair_comes_from_the_qqp_suite():
+    suite_path = EXAMPLE.parents[1].parent / "shared" / "checklist" / "qqp_suite.tar.gz"
+    if not suite_path.is_file():
+        pytest.skip(f"CheckList's QQP suite not found at {suite_path}")
+    from assay.checklist import load_suite
+
+    in_suite = {text for test in load_suite(suite_path).tests for case in test.cases for pair in case for text in pair}
+    fitted = {text for pair, _ in training_pairs(600, 0) + training_pairs(300, 1) for text in pair}
+    assert len(in_suite) > 100_000 and len(fitted) > 3000
+    assert not fitted & in_suite
