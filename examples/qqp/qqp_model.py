@@ -36,7 +36,7 @@ class DuplicateQuestions:
 
     labels = LABELS
 
-    def __init__(self, a: float, t: float, folder: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, a: float, t: float, folder: Path | None = None, batch_size: int = 128) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
