@@ -151,3 +151,26 @@ test_contradiction = MFT(template(["x", "y"], label="positive") + template(["x"]
         "*MFT input 'x' is expected as ?'positive'? in one case and as ?'negative'? in another*",
         "*FAILED test_per_input: 50.0% failed (2/4)*",
     ])
+
+
+@pytest.mark.integration
+def test_checklists_used_to_but_now_declared_by_hand_matches_the_import():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "checklist" / "sentiment_suite.tar.gz"
+    if not path.is_file():
+        pytest.skip(f"CheckList's sentiment suite not found at {path}")
+    from assay.checklist import load_suite
+
+    test = load_suite(path)["used to, but now"]
+    picked = test.sample(None)
+    texts = [test.cases[i][0] for i in picked]
+    labels = [LABELS[test.label_of(i)] for i in picked]
+    # CheckList's way of passing labels, given to labels=: refused, instead of a test that cannot fail.
+    with pytest.raises(DeclarationError, match="case_labels="):
+        MFT(texts, labels=labels).validate(LABELS)
+    by_hand = MFT(texts, case_labels=labels)
+    by_hand.validate(LABELS)
+    imported = test.declaration(label_names=LABELS)
+    assert [(c.inputs, c.expected) for c in by_hand.cases()] == [(c.inputs, c.expected) for c in imported.cases()]
+    assert len({c.expected for c in by_hand.cases()}) > 1
