@@ -155,21 +155,29 @@ def _check_n(n: object) -> None:
 
 @dataclass(frozen=True)
 class MFT(BehaviourTest):
-    """Minimum functionality test: each input must get one of its expected labels."""
+    """Minimum functionality test: each input must get one of its expected labels.
+
+    ``label="positive"``: every input is expected to be positive. ``labels={"neutral", "positive"}``:
+    every input may take any of these labels. ``case_labels=["positive", "negative", ...]``: one label
+    per input, in the data's order (how CheckList passes labels). A ``labels=`` list as long as the data
+    or with a repeated label is CheckList's per-input form given to the wrong argument: an error.
+    """
 
     test_type: ClassVar[str] = "MFT"
 
     data: Any = None
     label: str | None = None
-    labels: frozenset[str] | None = None
+    labels: tuple[str, ...] | frozenset[str] | None = None
+    case_labels: tuple[str, ...] | None = None
     n: int | None = None
 
     def __init__(self, data: Any = None, label: str | None = None, *, labels: Iterable[str] | None = None,
-                 n: int | None = None, **common: Any):
+                 case_labels: Sequence[str] | None = None, n: int | None = None, **common: Any):
         AssayTest.__init__(self, **common)
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "label", label)
-        object.__setattr__(self, "labels", frozenset(labels) if labels is not None else None)
+        object.__setattr__(self, "labels", _as_given(labels))
+        object.__setattr__(self, "case_labels", _as_given(case_labels))
         object.__setattr__(self, "n", n)
 
     def _default_expectation(self) -> _expect.Expectation:
@@ -178,39 +186,121 @@ class MFT(BehaviourTest):
     def _validate_source(self) -> None:
         if self.data is None:
             raise DeclarationError("MFT needs data: a template, a dataset or a list of inputs")
-        if self.label is not None and self.labels is not None:
-            raise DeclarationError("give label= or labels=, not both")
+        given = [name for name in ("label", "labels", "case_labels") if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise DeclarationError(f"give one of label=, labels= or case_labels=, not {' and '.join(given)}")
         _check_n(self.n)
         Examples.of(self.data).validate()
         if _is_empty(self.data):
             raise DeclarationError("MFT data is empty: the test would have no case")
-        if self.expectation.needs_expected and self._override() is None and _has_unlabelled(self.data):
+        if self.labels is not None:
+            _check_label_set(self.labels, _count_inputs(self.data))
+        if self.case_labels is not None:
+            _check_case_labels(self.case_labels, self.data)
+        if self.expectation.needs_expected and self._override() is None and self.case_labels is None \
+                and _has_unlabelled(self.data):
             raise DeclarationError(
-                "MFT has inputs without an expected label: pass label=..., labels=[...], "
+                "MFT has inputs without an expected label: pass label=..., labels={...}, case_labels=[...], "
                 "label= on each template, or an expect= that needs no label"
             )
 
     def _override(self) -> frozenset[str] | None:
         if self.label is not None:
             return frozenset([self.label])
-        return self.labels
+        return frozenset(self.labels) if self.labels is not None else None
 
     def _expected_labels(self) -> set[str]:
         override = self._override()
         if override is not None:
             return set(override)
+        if self.case_labels is not None:
+            return {lab for lab in self.case_labels if isinstance(lab, str)}
         return {lab for part in Examples.of(self.data).parts for lab in _labels_of(part)}
 
     def _generate(self) -> list[Case]:
-        override = self._override()
-        examples = _sampled_examples(self.data, self.n, self.seed)
-        return [Case((inp,), override if override is not None else labs) for inp, labs in examples]
+        if self.case_labels is not None:
+            labelled = [(inp, frozenset([lab])) for (inp, _), lab in zip(examples_of(self.data), self.case_labels)]
+            examples = _sample(labelled, self.n, self.seed)
+        else:
+            override = self._override()
+            examples = [(inp, override if override is not None else labs)
+                        for inp, labs in _sampled_examples(self.data, self.n, self.seed)]
+        if self.expectation.needs_expected:
+            _check_consistent(examples)
+        return [Case((inp,), labs) for inp, labs in examples]
 
     def to_spec(self) -> dict[str, Any]:
         spec = super().to_spec()
         spec.update(data=spec_of(self.data), label=self.label,
-                    labels=sorted(self.labels) if self.labels else None, n=self.n)
+                    labels=sorted(set(self.labels)) if self.labels else None,
+                    case_labels=list(self.case_labels) if self.case_labels is not None else None, n=self.n)
         return spec
+
+
+def _as_given(values: Any) -> Any:
+    """Label arguments as given (order and repeats kept, so validation can see them); a string or
+    other non-collection is kept as it is for :meth:`MFT.validate` to name."""
+    if values is None or isinstance(values, (str, bytes, frozenset)):
+        return values
+    if isinstance(values, (set, frozenset)):
+        return frozenset(values)
+    try:
+        return tuple(values)
+    except TypeError:
+        return values
+
+
+def _count_inputs(data: Any) -> int | None:
+    """How many inputs plain data holds (``None`` for templates, which carry their own labels)."""
+    parts = Examples.of(data).parts
+    if any(isinstance(part, Template) for part in parts):
+        return None
+    return sum(len(examples_of(part)) for part in parts)
+
+
+def _check_label_set(labels: Any, count: int | None) -> None:
+    """``labels=`` is one set of acceptable labels; CheckList's one-label-per-input list is refused."""
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (tuple, frozenset)):
+        raise DeclarationError(f"labels={labels!r} must be a set of labels: for one label use label=, for one "
+                               "label per input case_labels=[...]")
+    if isinstance(labels, frozenset):
+        return  # a set says "any of these" unambiguously, whatever its size
+    repeated = next((lab for i, lab in enumerate(labels) if lab in labels[:i]), None)
+    if repeated is not None:
+        raise DeclarationError(
+            f"labels={list(labels)} repeats {repeated!r}: labels= is one set of labels that every input may take; "
+            "to give each input its own label pass case_labels=[...] (one per input, in order)")
+    if count is not None and count > 1 and len(labels) == count:
+        raise DeclarationError(
+            f"labels= has {len(labels)} labels for {count} inputs, which reads as one label per input (CheckList's "
+            f"form) but labels= is the set every input may take: pass case_labels=[...] for one label per input, "
+            f"or a set (labels={{...}}) if every input may take any of them")
+
+
+def _check_case_labels(case_labels: Any, data: Any) -> None:
+    if not isinstance(case_labels, tuple):
+        raise DeclarationError(f"case_labels= is a list with one label per input, got {case_labels!r}")
+    for i, lab in enumerate(case_labels):
+        if not isinstance(lab, str) or not lab:
+            raise DeclarationError(f"case_labels=[{i}] is {lab!r}: give every input a label (a non-empty string)")
+    count = _count_inputs(data)
+    if count is None:
+        raise DeclarationError("case_labels= needs data given as inputs (a list or a dataset); "
+                               "a template carries its own label= instead")
+    if count != len(case_labels):
+        raise DeclarationError(f"case_labels= has {len(case_labels)} label{'s' if len(case_labels) != 1 else ''} "
+                               f"for {count} inputs: give exactly one label per input, in the data's order")
+
+
+def _check_consistent(examples: Sequence[tuple[Input, frozenset[str] | None]]) -> None:
+    """The same input expected with two different labels is a test no model can pass."""
+    first: dict[Input, frozenset[str] | None] = {}
+    for inp, labs in examples:
+        seen = first.setdefault(inp, labs)
+        if seen != labs:
+            raise DeclarationError(
+                f"MFT input {inp!r} is expected as {sorted(seen or ())} in one case and as {sorted(labs or ())} in "
+                "another: no model can pass both; drop one or give them the same label")
 
 
 @dataclass(frozen=True)

@@ -189,12 +189,12 @@ class Template(Sequence[Input]):
             yield pattern_index, values
 
     def examples(self) -> list[tuple[Input, frozenset[str] | None]]:
-        """The expanded inputs with their labels, in a deterministic order."""
+        """The expanded inputs with their labels, in a deterministic order: one per combination of a
+        pattern and its slots' words (numbered slots of one family never share a word), duplicates kept."""
         cached = self.__dict__.get("_examples")
         if cached is not None:
             return cached
         out: list[tuple[Input, frozenset[str] | None]] = []
-        seen: set[Input] = set()
         for pattern_index, values in self._combinations():
             if not _distinct_families(values):
                 continue
@@ -203,9 +203,8 @@ class Template(Sequence[Input]):
                 filled: Input = (_fill(pattern[0], values), _fill(pattern[1], values))
             else:
                 filled = _fill(pattern, values)
-            if filled in seen:
-                continue
-            seen.add(filled)
+            # Every combination is a case, as written: a pattern or word given twice gives its text twice
+            # (as CheckList's editor.template does), so a suite keeps the cases, and the rates, its author wrote.
             out.append((filled, self.labels))
             if self.n is not None and len(out) >= self.n:
                 break
