@@ -220,7 +220,7 @@ class MFT(BehaviourTest):
     def _generate(self) -> list[Case]:
         if self.case_labels is not None:
             labelled = [(inp, frozenset([lab])) for (inp, _), lab in zip(examples_of(self.data), self.case_labels)]
-            examples = _sample(labelled, self.n, self.seed)
+            examples = sample_examples(labelled, self.n, self.seed)
         else:
             override = self._override()
             examples = [(inp, override if override is not None else labs)
@@ -406,7 +406,8 @@ def _apply_to_input(p: Perturbation, original: Input, side: str) -> list[Input]:
         return [(a, y) for y in outs_b]
     if outs_a and outs_b:
         return [(x, y) for x, y in zip(outs_a, outs_b)]
-    return [(x, b) for x in outs_a] + [(a, y) for y in outs_b]
+    changed: list[Input] = [(x, b) for x in outs_a]
+    return changed + [(a, y) for y in outs_b]
 
 
 @dataclass(frozen=True, init=False)

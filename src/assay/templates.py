@@ -355,7 +355,9 @@ def examples_of(source: object) -> list[tuple[Input, frozenset[str] | None]]:
         return list(source.examples())
     if isinstance(source, (str, bytes)):
         raise DeclarationError(f"a source is a list of texts, a template or a dataset, not the string {source!r}")
-    items = list(source)  # type: ignore[arg-type]
+    if not isinstance(source, Iterable):
+        raise DeclarationError(f"a source is a list of texts, a template or a dataset, not {type(source).__name__}")
+    items = list(source)
     labels = getattr(source, "labels", None)
     out = []
     for i, item in enumerate(items):
@@ -372,10 +374,9 @@ def spec_of(source: object) -> object:
     to_spec = getattr(source, "to_spec", None)
     if callable(to_spec):
         return to_spec()
-    try:
-        return {"inputs": len(list(source))}  # type: ignore[arg-type]
-    except TypeError:
-        return repr(source)
+    if isinstance(source, Iterable):
+        return {"inputs": len(list(source))}
+    return repr(source)
 
 
 __all__ = ["Template", "Examples", "template", "article", "slots_of", "examples_of", "spec_of"]
