@@ -144,3 +144,18 @@ def test_yaml_names_build_the_checklist_expectations():
                                          "not_predicted": 1}})
     assert exp.name.startswith("when_original(monotonic_confidence(label=None, decreasing")
     assert E.from_spec({"label_not_in": [0]}).label_args == ()
+
+
+def test_an_imported_mft_can_be_renamed_and_reseeded_like_any_declaration():
+    """--assay-seed and named() rebuild a declaration with dataclasses.replace(), which passed the
+    imported MFT's data a second time (TypeError: multiple values for 'data')."""
+    import dataclasses
+
+    from assay.checklist.declare import CheckListMFT
+
+    stored = [(("The flight was good.",), frozenset({"positive"})), (("The seat was bad.",), frozenset({"negative"}))]
+    test = CheckListMFT(stored, name="imported", capability="Vocabulary")
+    renamed = test.named("imported again")
+    reseeded = dataclasses.replace(test, seed=7)
+    assert renamed.name == "imported again" and reseeded.seed == 7
+    assert [c.inputs for c in reseeded.cases()] == [c.inputs for c in test.cases()] == [("The flight was good.",), ("The seat was bad.",)]

@@ -29,6 +29,7 @@ class CheckListMFT(MFT):
     stored: tuple = ()
 
     def __init__(self, stored: Sequence[tuple[tuple, frozenset[str] | None]], **common: Any):
+        common.pop("data", None)  # dataclasses.replace() passes every field back; data comes from stored
         MFT.__init__(self, data=[c[0][0] for c in stored], **common)
         object.__setattr__(self, "stored", tuple(stored))
 
