@@ -171,11 +171,9 @@ test_random = random_masking({LONG!r}, draws=1, min_agreement=0.5,
     assert not np.allclose(unmasked, full.predict_proba(texts), atol=1e-3)  # the limit matters here
 
 
-def test_a_sweep_is_laid_out_for_the_model_that_runs(pytester, tmp_path):
-    """An ``assay_model`` fixture that returns another model than the one named on the command line
-    (here: none named, so the 6 x 12 demo) cannot be laid out at collection: one item reports every
-    head, judged head by head (issue 11 item 18)."""
-    folder = save_bert(tmp_path / "tiny", seed=3)
+def _override_the_model(pytester, folder) -> None:
+    """A conftest whose ``assay_model`` fixture returns the model at ``folder`` (none is named on the
+    command line, so collection assumes the 6 x 12 demo)."""
     pytester.makeconftest(f'''
 import pytest
 from assay.engine import load_model
@@ -184,6 +182,13 @@ from assay.engine import load_model
 def assay_model():
     return load_model({str(folder)!r}, cache_dir=False)
 ''')
+
+
+def test_a_sweep_is_laid_out_for_the_model_that_runs(pytester, tmp_path):
+    """An ``assay_model`` fixture that returns another model than the one named on the command line
+    (here: none named, so the 6 x 12 demo) cannot be laid out at collection: one item reports every
+    head, judged head by head (issue 11 item 18)."""
+    _override_the_model(pytester, save_bert(tmp_path / "tiny", seed=3))
     pytester.makepyfile(test_suite=f'''
 from assay.head_checks import layer_ablation, single_head_ablation
 test_critical = single_head_ablation({LONG!r}, max_changed=1.0)
@@ -199,15 +204,7 @@ test_layers = layer_ablation({LONG!r}, min_agreement=0.0)
 
 
 def test_a_sweep_judged_as_one_item_fails_on_its_worst_head(pytester, tmp_path):
-    folder = save_bert(tmp_path / "tiny", seed=3)
-    pytester.makeconftest(f'''
-import pytest
-from assay.engine import load_model
-
-@pytest.fixture(scope="session")
-def assay_model():
-    return load_model({str(folder)!r}, cache_dir=False)
-''')
+    _override_the_model(pytester, save_bert(tmp_path / "tiny", seed=3))
     pytester.makepyfile(test_suite=f'''
 from assay.head_checks import single_head_ablation
 test_critical = single_head_ablation({LONG!r}, max_changed=0.0)
