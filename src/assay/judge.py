@@ -58,7 +58,7 @@ class TestResult:
 
     @property
     def passed(self) -> bool:
-        return self.applicable > 0 and self.failure_rate <= self.max_failure_rate + 1e-12
+        return self.applicable > 0 and within(self.failure_rate, self.max_failure_rate)
 
     @property
     def outcomes(self) -> str:
@@ -133,6 +133,12 @@ class TestResult:
 
 
 ProbsFor = Callable[[Input], np.ndarray]
+
+
+def within(value: float, limit: float) -> bool:
+    """``value <= limit`` for a rate or drop against its threshold, with room for the float error of
+    a threshold such as 0.1 (a rate of exactly 10% passes a 10% threshold)."""
+    return value <= limit + 1e-12
 
 
 def evaluate(decl: BehaviourTest, model_name: str, labels: Sequence[str], probs_for: ProbsFor) -> TestResult:

@@ -163,10 +163,9 @@ def _predict_under_masks(model, tokenizer, inputs, masks, batch_size) -> np.ndar
         return np.zeros((n_masks, 0, k), dtype=np.float32)
     out = np.ascontiguousarray(out.transpose(1, 0, 2))
     shown = inputs if isinstance(inputs, Encoded) else list(inputs)
-    if not (np.isfinite(out).all() and np.allclose(out.sum(-1), 1.0, atol=1e-3)):
-        for m in range(n_masks):  # the first mask whose rows are not probabilities names the error
-            plain = bool((masks[m] == 1).all())
-            check_outputs(model, out[m], shown, "" if plain else f"(under head mask {m} of {n_masks})")
+    for m in range(n_masks):  # the first mask whose rows are not probabilities names the error
+        plain = bool((masks[m] == 1).all())
+        check_outputs(model, out[m], shown, "" if plain else f"(under head mask {m} of {n_masks})")
     return out
 
 

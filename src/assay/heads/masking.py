@@ -50,12 +50,12 @@ class _Layout:
     projections: tuple[nn.Linear, ...]  # one attention output projection per layer
     n_heads: int
     stack: nn.Module  # the module whose ``.layer`` ModuleList runs the encoder layers in order
+    entry: nn.Module  # the module whose output is the first layer's input (embeddings)
 
     @property
     def layers(self) -> nn.ModuleList:
         """The encoder layers the stack runs now (a sweep may have put a shorter list in place)."""
         return cast(nn.ModuleList, self.stack.layer)
-    entry: nn.Module  # the module whose output is the first layer's input (embeddings)
 
     @property
     def n_layers(self) -> int:

@@ -22,7 +22,7 @@ from assay.heads.declarations import HeadCheck
 from assay.heads.forward import DEFAULT_BATCH_SIZE, predict_under_masks
 from assay.heads.masks import MaskSet, heads_off, mask_figures, position
 from assay.inputs import Input
-from assay.judge import TestResult
+from assay.judge import TestResult, within
 from assay.report.format import percent
 from assay.stats import paired_difference_interval
 
@@ -178,7 +178,7 @@ def _figures(result: HeadResult, decl: HeadCheck, targets: np.ndarray, base: np.
         _per_mask(result, decl, names, figures)
     if decl.max_accuracy_drop is not None:
         extra["max_accuracy_drop"] = decl.max_accuracy_drop
-        if drop is not None and drop > decl.max_accuracy_drop + 1e-12:
+        if drop is not None and not within(drop, decl.max_accuracy_drop):
             result.gate_failures.append(f"accuracy dropped by {percent(drop, trim=True)} with the mask, allowed "
                                         f"{percent(decl.max_accuracy_drop, trim=True)}")
 
@@ -199,14 +199,14 @@ def _per_mask(result: HeadResult, decl: HeadCheck, names: list[str], figures: An
             row.update(accuracy=float(figures.accuracy[m]), accuracy_drop=float(drops[m]))
         rows.append(row)
     result.extra["per_mask"] = rows
-    over = sorted((r for r in rows if r["failure_rate"] > decl.max_failure_rate + 1e-12), key=lambda r: -r["failure_rate"])
+    over = sorted((r for r in rows if not within(r["failure_rate"], decl.max_failure_rate)), key=lambda r: -r["failure_rate"])
     for row in over[:GATE_LINES]:
         result.gate_failures.append(f"{row['mask']} changed {percent(row['failure_rate'], trim=True)} of the predictions, "
                                     f"allowed {percent(decl.max_failure_rate, trim=True)}")
     if len(over) > GATE_LINES:
         result.gate_failures.append(f"{len(over) - GATE_LINES} more over the threshold (extra.per_mask in the JSON report)")
     if decl.max_accuracy_drop is not None and drops is not None:
-        worse = [name for name, d in zip(names, drops) if d > decl.max_accuracy_drop + 1e-12]
+        worse = [name for name, d in zip(names, drops) if not within(d, decl.max_accuracy_drop)]
         if worse:
             result.gate_failures.append(f"accuracy dropped by more than {percent(decl.max_accuracy_drop, trim=True)} "
                                         f"with {', '.join(worse[:GATE_LINES])}" + (" ..." if len(worse) > GATE_LINES else ""))
