@@ -418,10 +418,6 @@ def judge_all(expectation: Expectation, cases: Sequence[Case], probs: Sequence[n
 AGGREGATIONS = ("all", "any")
 
 
-def _label_index(labels: Sequence[str], label: "str | int") -> int:
-    return _index(labels, label)
-
-
 def _aggregate(results: list[tuple[int, bool, float]], agg: str) -> Verdict:
     """CheckList's aggregation of a case's several judged inputs: ``all`` (a case fails if any
     input fails) or ``any`` (a case passes if any input passes); none judged: not applicable."""
@@ -480,7 +476,7 @@ def monotonic_confidence(label: "str | int | None" = None, increasing: bool = Tr
     valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
 
     def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
-        k = _label_index(labels, label) if label is not None else int(np.argmax(orig))
+        k = _index(labels, label) if label is not None else int(np.argmax(orig))
         before, after = float(orig[k]), float(new[k])
         if increasing and before <= tolerance:
             return None, 0.0
@@ -511,7 +507,7 @@ def _margin(up: "str | int", down: "str | int", increasing: bool, tolerance: flo
     valid.PROBABILITY.check(tolerance, "tolerance", DeclarationError)
 
     def check(orig: np.ndarray, new: np.ndarray, labels: Sequence[str]):
-        u, d = _label_index(labels, up), _label_index(labels, down)
+        u, d = _index(labels, up), _index(labels, down)
         change = float(orig[d] - new[d] + new[u] - orig[u])
         if increasing:
             return change + tolerance + NUMERICAL_SLACK >= 0, max(0.0, -(change + tolerance))
@@ -535,7 +531,7 @@ def predicted_label(label: "str | int | None" = None, *, skip_first: bool = Fals
                 return Verdict(NA, reason="no expected label")
             allowed = [_index(labels, lab) for lab in c.expected]
         else:
-            allowed = [_label_index(labels, label)]
+            allowed = [_index(labels, label)]
         start = 1 if skip_first and len(c.inputs) > 1 else 0
         results = []
         for i in range(start, len(c.inputs)):
@@ -559,9 +555,9 @@ def when_original(expectation: Expectation, *, predicted: "str | int | None" = N
 
     def judge(c: Case, probs: np.ndarray, labels: Sequence[str]) -> Verdict:
         k = int(np.argmax(probs[0]))
-        if predicted is not None and k != _label_index(labels, predicted):
+        if predicted is not None and k != _index(labels, predicted):
             return Verdict(NA, reason="original not in the slice")
-        if not_predicted is not None and k == _label_index(labels, not_predicted):
+        if not_predicted is not None and k == _index(labels, not_predicted):
             return Verdict(NA, reason="original not in the slice")
         return expectation(c, probs, labels)
 
@@ -579,7 +575,7 @@ def transitive(duplicate: "str | int" = 1) -> Expectation:
     def rule(view: CaseView):
         if len(view.inputs) != 3:
             return None
-        d = _label_index(view.labels, duplicate)
+        d = _index(view.labels, duplicate)
         dup = [k == d for k in view.predicted_index]
         if dup[0] and dup[1]:
             return dup[2]
