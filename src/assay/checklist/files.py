@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import yaml
 
 from ..atomic import write_text_atomic
+from ..declarations import sample_examples
 from ..errors import DeclarationError
 from ..inputs import check_input, to_json
 from .declare import CheckListMFT, expect_spec, stored_label
@@ -96,10 +97,7 @@ def imported_declaration(entry: dict, base_dir: Path, label_names: Sequence[str]
         n = entry["n"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise DeclarationError(f"{name}: n={n!r} must be a positive integer")
-        if n < len(cases):
-            import random
-
-            cases = [cases[i] for i in sorted(random.Random(seed).sample(range(len(cases)), n))]
+        cases = sample_examples(cases, n, seed)
     common = dict(name=name, capability=str(entry.get("capability", "General")),
                   description=str(entry.get("description", "")), seed=seed, expect=expectation,
                   max_failure_rate=entry.get("max_failure_rate", 0.0))

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..declarations import sample_examples
 from ..errors import AssayError, DeclarationError
 from ..inputs import Input, check_input
 from .plain import FunctionRecord, Record, UnknownCallable, plain
@@ -59,11 +60,7 @@ class CheckListTest:
             return everything
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise DeclarationError(f"{self.name}: n={n!r} must be a positive integer, 'all', or absent (CheckList's sample)")
-        if n >= len(everything):
-            return everything
-        import random
-
-        return sorted(random.Random(seed).sample(everything, n))
+        return sample_examples(everything, n, seed)
 
     def declaration(self, *, label_names: Sequence[str] | None = None, n: int | str | None = None, seed: int = 0,
                     expect: Any = None, max_failure_rate: float = 1.0, name: str | None = None) -> Any:
